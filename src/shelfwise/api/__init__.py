@@ -1,0 +1,1 @@
+"""HTTP interface: FastAPI routers that parse input, call one service, map errors."""

@@ -1,0 +1,171 @@
+"""The ``shelfwise`` command (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shelfwise.settings import Settings
+
+app = typer.Typer(help="Shelfwise: warehouse inventory control and management on one ledger.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The stock ledger.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks (print JSON ratios against a baseline).",
+                        no_args_is_help=True)
+planning_app = typer.Typer(help="Inventory policies.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(bench_app, name="bench")
+app.add_typer(planning_app, name="planning")
+console = Console()
+
+DbUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides SHELFWISE_DATABASE_URL.")]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(database_url=database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbUrl = None) -> None:
+    """Apply every Alembic migration to the database."""
+    from shelfwise.storage.engine import make_engine
+    from shelfwise.storage.migrate import current, upgrade
+
+    s = _settings(database_url)
+    engine = make_engine(s.database_url)
+    upgrade(engine)
+    console.print(f"[green]database at revision {current(engine)}[/green]")
+
+
+@app.command()
+def serve(
+    database_url: DbUrl = None,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve the API (and pages) on an existing database."""
+    import uvicorn
+
+    from shelfwise.bootstrap import build_app, build_context
+
+    ctx = build_context(_settings(database_url))
+    console.print(f"Shelfwise on [bold]http://{host}:{port}[/bold]  (API docs at /docs)")
+    uvicorn.run(build_app(ctx), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    database_url: DbUrl = None,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    seed: Annotated[int, typer.Option()] = 7,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Seed a realistic demo warehouse (2 facilities, 3 owners, a year of history), then serve it."""
+    from shelfwise.bootstrap import build_context
+    from shelfwise.demo.seed import seed_demo
+
+    s = _settings(database_url)
+    ctx = build_context(s)
+    summary = seed_demo(ctx, seed=seed, console=console)
+    console.print_json(json.dumps(summary, default=str))
+    if serve_after:
+        serve(database_url=s.database_url, host=host, port=port)
+
+
+@ledger_app.command("verify")
+def ledger_verify(database_url: DbUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Recompute every balance from the ledger; exit 1 on any mismatch."""
+    from shelfwise.bootstrap import build_context
+    from shelfwise.services import stock
+
+    ctx = build_context(_settings(database_url))
+    report = stock.verify(ctx)
+    if as_json:
+        print(json.dumps(report, default=str))
+    else:
+        t = Table(title="ledger verify")
+        t.add_column("check")
+        t.add_column("value", justify="right")
+        for k, v in report.items():
+            if not k.endswith("sample"):
+                t.add_row(k, str(v))
+        console.print(t)
+    raise typer.Exit(0 if report["ok"] else 1)
+
+
+@bench_app.command("ledger")
+def bench_ledger(
+    database_url: DbUrl = None,
+    lines: Annotated[int, typer.Option(help="Ledger lines present for the availability query.")] = 1_000_000,
+    moves: Annotated[int, typer.Option(help="Movements posted per mode.")] = 3_000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ledger throughput vs raw inserts into the same database, and availability latency."""
+    from shelfwise.bench.ledger import run_ledger_bench
+
+    result = run_ledger_bench(database_url, ledger_lines=lines, moves=moves,
+                              progress=None if as_json else console)
+    print(json.dumps(result))
+
+
+@bench_app.command("plan")
+def bench_plan(
+    series: Annotated[int, typer.Option()] = 10_000,
+    days: Annotated[int, typer.Option()] = 730,
+    peer: Annotated[str | None, typer.Option()] = None,
+    peer_series: Annotated[int, typer.Option()] = 2_000,
+    dataset: Annotated[Path | None, typer.Option()] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Forecast → policy → suggestion over a synthetic (or real) panel, with peer ratios."""
+    from shelfwise.bench.plan import run_plan_bench
+
+    result = run_plan_bench(series=series, days=days, peer=peer, peer_series=peer_series,
+                            dataset=str(dataset) if dataset else None, seed=seed)
+    print(json.dumps(result, default=float))
+
+
+@planning_app.command("check")
+def planning_check(file: Path) -> None:
+    """Evaluate every reference case in FILE.json; exit 1 on any miss or unknown kind."""
+    from shelfwise.domain.planning.cases import evaluate_file_data
+
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError) as e:
+        console.print(f"[red]cannot read {file}: {e}[/red]")
+        raise typer.Exit(2) from None
+    cases = data if isinstance(data, list) else data.get("cases", [])
+    results = evaluate_file_data(cases)
+    t = Table(title=f"planning check: {file.name}")
+    for col in ("case", "kind", "result", "got", "expected", "ok"):
+        t.add_column(col)
+    failed = 0
+    for r in results:
+        if r.error:
+            t.add_row(r.case_id, r.kind, "-", "-", "-", f"[red]{r.error}[/red]")
+        for c in r.checks:
+            t.add_row(r.case_id, r.kind, c.name, f"{c.got}", f"{c.expected}",
+                      "[green]✓[/green]" if c.passed else "[red]✗[/red]")
+        failed += not r.passed
+    console.print(t)
+    console.print(f"{len(results) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The demo warehouse: realistic data generated through the same services a user calls."""

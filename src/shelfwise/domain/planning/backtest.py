@@ -1,0 +1,91 @@
+"""Rolling-origin backtest and per-series choice of method and parameters.
+
+Every candidate (a method at one point of its parameter grid) forecasts from a few
+origins at the end of the history (``T - k * horizon``, k = count..1), where the next
+``horizon`` periods are known; its backtest error for a series is the mean squared error
+over those windows. Each series keeps the candidate with the smallest error, and that
+candidate's backtest errors become the series' empirical forecast-error spread.
+
+Candidates are offered one method at a time and only the running best is kept, so memory
+stays at one method's forecasts however many methods compete.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shelfwise.domain.planning.smoothing import F32
+
+
+def backtest_origins(periods: int, horizon: int, count: int, min_train: int) -> list[int]:
+    """Origins ``T - k * horizon`` that leave at least ``min_train`` periods to fit on."""
+    origins = [periods - k * horizon for k in range(count, 0, -1)]
+    usable = [origin for origin in origins if origin >= min_train]
+    if not usable:
+        raise ValueError(
+            f"history of {periods} periods is too short for a {horizon}-period backtest"
+            f" after {min_train} periods of fitting"
+        )
+    return usable
+
+
+def actual_windows(y: np.ndarray, origins: list[int], horizon: int) -> np.ndarray:
+    """Observed values after each origin, ``[origins, series, horizon]``."""
+    return np.stack([y[origin : origin + horizon].T for origin in origins]).astype(F32)
+
+
+class Selection:
+    """Each method's best parameters for every series of a block, then the final choice.
+
+    ``offer`` takes one method's forecasts ``[origins, G, series, horizon or 1]`` where the
+    last origin is the end of the history (the real forecast) and the others are the
+    backtest origins matching ``actual``; it keeps, per series, that method's best grid
+    point. ``choose(top)`` ranks the methods per series by backtest error and averages the
+    ``top`` best (1 = pure selection). Averaging a few good methods is steadier than
+    betting on the single winner of a short backtest.
+    """
+
+    def __init__(self, actual: np.ndarray, horizon: int) -> None:
+        self.actual = actual
+        self.horizon = horizon
+        self.methods: list[int] = []
+        self.scores: list[np.ndarray] = []
+        self.parameters: list[np.ndarray] = []
+        self.forecasts: list[np.ndarray] = []
+        self.errors: list[np.ndarray] = []
+
+    def offer(self, method: int, forecasts: np.ndarray) -> None:
+        folds, series, horizon = self.actual.shape
+        errors = self.actual[:, None] - forecasts[:folds]
+        score = np.square(errors).mean(axis=(0, 3), dtype=np.float64)
+        best = np.argmin(score, axis=0)
+        columns = np.arange(series)
+        self.methods.append(method)
+        self.scores.append(score[best, columns])
+        self.parameters.append(best.astype(np.int16))
+        final = forecasts[-1][best, columns]
+        self.forecasts.append(np.broadcast_to(final, (series, horizon)).astype(F32))
+        picked = errors[:, best, columns]
+        self.errors.append(np.broadcast_to(picked, (folds, series, horizon)).astype(F32))
+
+    def choose(self, top: int = 1) -> dict[str, np.ndarray]:
+        """Forecast, backtest errors and score of the choice; the best method and its grid point.
+
+        Ties go to the method offered first, so offer simple methods first.
+        """
+        scores = np.stack(self.scores)
+        series = scores.shape[1]
+        ranked = np.argsort(scores, axis=0, kind="stable")[: max(1, min(top, len(self.scores)))]
+        columns = np.arange(series)
+        forecasts = np.stack(self.forecasts)
+        errors = np.stack(self.errors, axis=1)
+        forecast = forecasts[ranked, columns].mean(axis=0)
+        chosen_errors = errors[:, ranked, columns].mean(axis=1)
+        best = ranked[0]
+        return {
+            "forecast": forecast,
+            "errors": chosen_errors,
+            "score": np.square(chosen_errors, dtype=np.float64).mean(axis=(0, 2)),
+            "method": np.asarray(self.methods, dtype=np.int16)[best],
+            "parameter": np.stack(self.parameters)[best, columns],
+        }

@@ -1,0 +1,1 @@
+"""Services: one function per business command, each one database transaction."""

@@ -1,0 +1,494 @@
+"""Ledger commands: post movements, place / post / void / expire holds.
+
+Each command is one database transaction. Idempotency keys are claimed inside that
+transaction, right after the first row is written and before any balance is touched,
+so a concurrent twin of the same request waits on the key and then replays the
+first result instead of competing for stock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from shelfwise.domain.errors import Conflict, InsufficientStock, InvalidInput, NotFound, Shortfall
+from shelfwise.domain.holds import HoldState, check_transition
+from shelfwise.domain.ledger import (
+    LineCommand,
+    MovementCommand,
+    MovementType,
+    compute_deltas,
+    validate_movement,
+    validate_quantity,
+)
+from shelfwise.domain.locations import SELLABLE_KINDS
+from shelfwise.services.context import Context
+from shelfwise.storage import catalog_store as cs
+from shelfwise.storage import ledger_store as ls
+from shelfwise.storage.tables import balances, holds, lots, stock_levels
+
+MAX_ATTEMPTS = 4
+
+
+def request_hash(payload: Any) -> str:
+    """A stable fingerprint of a request body, to tell a replay from a reused key."""
+    blob = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def movement_fingerprint(cmd: MovementCommand) -> str:
+    d = asdict(cmd)
+    d.pop("idempotency_key")
+    return request_hash(d)
+
+
+def _is_key_clash(err: IntegrityError) -> bool:
+    msg = str(err.orig).lower()
+    return "idempotency" in msg
+
+
+def _is_retryable(err: DBAPIError) -> bool:
+    """Serialization failures and deadlocks (PostgreSQL) are retried, never shown."""
+    code = getattr(err.orig, "sqlstate", None)
+    return code in {"40001", "40P01"}
+
+
+def post_movements(ctx: Context, cmds: Sequence[MovementCommand]) -> list[dict[str, Any]]:
+    """Post movements in one transaction: all are written, or none is.
+
+    Returns, per command, ``{"movement_id": id, "replayed": bool}``.
+    """
+    if not cmds:
+        return []
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with ctx.write() as conn:
+                return post_in(ctx, conn, cmds)
+        except IntegrityError as e:
+            if _is_key_clash(e) and attempt < MAX_ATTEMPTS - 1:
+                continue  # a concurrent twin committed first: next attempt replays it
+            raise explain_shortfall(ctx, cmds, e) from None
+        except ls.MissingStock:
+            raise explain_shortfall(ctx, cmds, None) from None
+        except DBAPIError as e:
+            if _is_retryable(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def post_movement(ctx: Context, cmd: MovementCommand) -> dict[str, Any]:
+    return post_movements(ctx, [cmd])[0]
+
+
+def post_in(ctx: Context, conn: Connection, cmds: Sequence[MovementCommand]) -> list[dict[str, Any]]:
+    """Post inside a transaction the caller owns (workflow services compose with this)."""
+    now = ctx.now()
+    keyed = [c.idempotency_key for c in cmds if c.idempotency_key]
+    if len(set(keyed)) != len(keyed):
+        raise InvalidInput("the same idempotency key appears twice", code="duplicate_key_in_batch")
+    seen = ls.existing_keys(conn, [f"mv:{k}" for k in keyed]) if keyed else {}
+    results: list[dict[str, Any] | None] = [None] * len(cmds)
+    todo: list[int] = []
+    hashes: dict[int, str] = {}
+    for n, c in enumerate(cmds):
+        if c.idempotency_key:
+            hashes[n] = movement_fingerprint(c)
+            prior = seen.get(f"mv:{c.idempotency_key}")
+            if prior is not None:
+                if prior[0] != hashes[n]:
+                    raise Conflict(
+                        f"idempotency key {c.idempotency_key!r} was used for a different request",
+                        code="idempotency_key_reused",
+                    )
+                results[n] = {**prior[1], "replayed": True}
+                continue
+        todo.append(n)
+    if not todo:
+        return results  # type: ignore[return-value]
+    work = [cmds[n] for n in todo]
+    locs = cs.location_facts(
+        conn, {i for c in work for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
+        ctx.cache,
+    )
+    its = cs.item_facts(conn, {ln.item_id for c in work for ln in c.lines}, ctx.cache)
+    for c in work:
+        validate_movement(c, its, locs)
+    _check_lots_exist(conn, work, its)
+    ids = ls.insert_movements(conn, work, now)
+    ls.claim_keys(
+        conn,
+        [
+            {
+                "key": f"mv:{cmds[n].idempotency_key}",
+                "request_hash": hashes[n],
+                "response": json.dumps({"movement_id": mid}),
+                "created_at": now,
+            }
+            for n, mid in zip(todo, ids, strict=True)
+            if cmds[n].idempotency_key
+        ],
+    )
+    ls.insert_lines(conn, work, ids)
+    ls.apply_deltas(conn, compute_deltas(work, locs), locs)
+    ls.insert_events(
+        conn,
+        (
+            {
+                "topic": "movement.posted",
+                "owner_id": c.owner_id,
+                "payload": json.dumps(_event(c, mid, locs, now)),
+                "created_at": now,
+            }
+            for c, mid in zip(work, ids, strict=True)
+        ),
+    )
+    for n, mid in zip(todo, ids, strict=True):
+        results[n] = {"movement_id": mid, "replayed": False}
+    return results  # type: ignore[return-value]
+
+
+def _event(c: MovementCommand, mid: int, locs, now: datetime) -> dict[str, Any]:
+    return {
+        "movement_id": mid,
+        "type": str(c.type),
+        "owner_id": c.owner_id,
+        "document": [c.document_type, c.document_id],
+        "at": now.isoformat(),
+        "lines": [
+            [
+                ln.item_id,
+                ln.lot,
+                ln.from_location_id,
+                ln.to_location_id,
+                ln.qty,
+                locs[ln.from_location_id].facility_id,
+                locs[ln.to_location_id].facility_id,
+            ]
+            for ln in c.lines
+        ],
+    }
+
+
+def _check_lots_exist(conn: Connection, cmds: Sequence[MovementCommand], its) -> None:
+    pairs = {(ln.item_id, ln.lot) for c in cmds for ln in c.lines if its[ln.item_id].lot_tracked}
+    if not pairs:
+        return
+    item_ids = {p[0] for p in pairs}
+    known = {
+        (r.item_id, r.code)
+        for r in conn.execute(
+            sa.select(lots.c.item_id, lots.c.code).where(lots.c.item_id.in_(item_ids))
+        )
+    }
+    missing = sorted(pairs - known)
+    if missing:
+        raise NotFound(
+            f"lot {missing[0][1]!r} of item {missing[0][0]} does not exist", code="lot_not_found"
+        )
+
+
+def explain_shortfall(
+    ctx: Context, cmds: Sequence[MovementCommand], err: IntegrityError | None
+) -> Exception:
+    """After a CHECK refused the write, say which keys were short, all at once."""
+    msg = str(err.orig).lower() if err is not None else "not_negative"
+    if "never_oversold" in msg:
+        kind = "stock_allocated"
+    elif "guarded_not_negative" in msg or "not_negative" in msg or "alloc" in msg:
+        kind = "insufficient_stock"
+    else:
+        return err
+    with ctx.read() as conn:
+        locs = cs.location_facts(
+            conn, {i for c in cmds for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
+            ctx.cache,
+        )
+        deltas = compute_deltas(cmds, locs)
+        shortfalls = []
+        for key, need in sorted(deltas.outflows.items()):
+            if deltas.balances[key] >= 0 or key[2] not in locs:
+                continue
+            row = conn.execute(
+                sa.select(balances.c.qty, balances.c.allocated).where(
+                    balances.c.owner_id == key[0],
+                    balances.c.item_id == key[1],
+                    balances.c.location_id == key[2],
+                    balances.c.lot == key[3],
+                )
+            ).first()
+            have = row.qty if row else 0
+            if kind == "stock_allocated" and locs[key[2]].kind in SELLABLE_KINDS:
+                lvl = conn.execute(
+                    sa.select(stock_levels.c.sellable, stock_levels.c.allocated).where(
+                        stock_levels.c.owner_id == key[0],
+                        stock_levels.c.item_id == key[1],
+                        stock_levels.c.facility_id == locs[key[2]].facility_id,
+                    )
+                ).first()
+                have = (lvl.sellable - lvl.allocated) if lvl else 0
+            if have + deltas.balances[key] < 0 or kind == "stock_allocated":
+                shortfalls.append(
+                    Shortfall(key[0], key[1], key[2], key[3], -deltas.balances[key], have,
+                              locs[key[2]].facility_id)
+                )
+    return InsufficientStock(shortfalls, code=kind)
+
+
+# ---------------------------------------------------------------- holds
+
+
+def place_hold(
+    ctx: Context,
+    *,
+    owner_id: int,
+    item_id: int,
+    facility_id: int,
+    qty: int,
+    location_id: int | None = None,
+    lot: str = "",
+    document_type: str = "",
+    document_id: str = "",
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Reserve ``qty`` of an item at a facility (optionally at one bin and lot).
+
+    The availability check and the reservation are one conditional UPDATE, so however
+    many clients race for the last units, the sum of their holds never exceeds what
+    was available.
+    """
+    validate_quantity(qty)
+    body = {
+        "owner_id": owner_id, "item_id": item_id, "facility_id": facility_id, "qty": qty,
+        "location_id": location_id, "lot": lot, "document_type": document_type,
+        "document_id": document_id,
+    }
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with ctx.write() as conn:
+                return place_hold_in(ctx, conn, body, expires_at, idempotency_key)
+        except IntegrityError as e:
+            if _is_key_clash(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+        except DBAPIError as e:
+            if _is_retryable(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def place_hold_in(
+    ctx: Context,
+    conn: Connection,
+    body: dict[str, Any],
+    expires_at: datetime | None,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    now = ctx.now()
+    h = request_hash(body)
+    if idempotency_key:
+        prior = ls.existing_keys(conn, [f"hold:{idempotency_key}"]).get(f"hold:{idempotency_key}")
+        if prior is not None:
+            if prior[0] != h:
+                raise Conflict(
+                    f"idempotency key {idempotency_key!r} was used for a different request",
+                    code="idempotency_key_reused",
+                )
+            return {**prior[1], "replayed": True}
+    owner_id, item_id, facility_id = body["owner_id"], body["item_id"], body["facility_id"]
+    item = cs.item_facts(conn, [item_id], ctx.cache).get(item_id)
+    if item is None or item.owner_id != owner_id:
+        raise NotFound(f"item {item_id} does not exist", code="item_not_found")
+    location_id, lot = body["location_id"], body["lot"] or ""
+    if location_id is not None:
+        loc = cs.location_facts(conn, [location_id], ctx.cache).get(location_id)
+        if loc is None:
+            raise NotFound(f"location {location_id} does not exist", code="location_not_found")
+        if loc.facility_id != facility_id or loc.kind not in SELLABLE_KINDS:
+            raise InvalidInput(
+                f"location {location_id} is not sellable stock of facility {facility_id}",
+                code="location_not_sellable",
+            )
+    elif lot:
+        raise InvalidInput("a hold on a lot must name its location", code="lot_needs_location")
+    hold_id = conn.execute(
+        sa.insert(holds).returning(holds.c.id),
+        {
+            "owner_id": owner_id, "item_id": item_id, "facility_id": facility_id,
+            "location_id": location_id, "lot": lot, "qty": body["qty"], "state": "pending",
+            "document_type": body["document_type"], "document_id": body["document_id"],
+            "created_at": now, "expires_at": expires_at,
+        },
+    ).scalar_one()
+    if idempotency_key:
+        ls.claim_keys(conn, [{
+            "key": f"hold:{idempotency_key}", "request_hash": h,
+            "response": json.dumps({"hold_id": hold_id}), "created_at": now,
+        }])
+    if not ls.reserve_level(conn, owner_id, item_id, facility_id, body["qty"]):
+        avail = _available(conn, owner_id, item_id, facility_id)
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, None, lot, body["qty"], avail, facility_id)],
+            code="insufficient_available",
+        )
+    if location_id is not None and not ls.reserve_balance(
+        conn, owner_id, item_id, location_id, lot, body["qty"]
+    ):
+        row = conn.execute(
+            sa.select(balances.c.qty - balances.c.allocated).where(
+                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
+                balances.c.location_id == location_id, balances.c.lot == lot,
+            )
+        ).scalar()
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, location_id, lot, body["qty"], row or 0, facility_id)],
+            code="insufficient_available",
+        )
+    ls.insert_events(conn, [{
+        "topic": "hold.placed", "owner_id": owner_id, "created_at": now,
+        "payload": json.dumps({"hold_id": hold_id, **body}),
+    }])
+    return {"hold_id": hold_id, "replayed": False}
+
+
+def _available(conn: Connection, owner_id: int, item_id: int, facility_id: int) -> int:
+    row = conn.execute(
+        sa.select(stock_levels.c.sellable - stock_levels.c.allocated).where(
+            stock_levels.c.owner_id == owner_id,
+            stock_levels.c.item_id == item_id,
+            stock_levels.c.facility_id == facility_id,
+        )
+    ).scalar()
+    return int(row or 0)
+
+
+def get_hold(ctx: Context, hold_id: int, scope: frozenset[int] | None) -> dict[str, Any]:
+    with ctx.read() as conn:
+        row = cs.one(conn, sa.select(holds).where(holds.c.id == hold_id))
+    if row is None or (scope is not None and row["owner_id"] not in scope):
+        raise NotFound(f"hold {hold_id} does not exist", code="hold_not_found")
+    return row
+
+
+def _load_pending(conn: Connection, hold_id: int, scope, target: HoldState) -> dict[str, Any]:
+    row = cs.one(conn, sa.select(holds).where(holds.c.id == hold_id))
+    if row is None or (scope is not None and row["owner_id"] not in scope):
+        raise NotFound(f"hold {hold_id} does not exist", code="hold_not_found")
+    check_transition(HoldState(row["state"]), target, hold_id)
+    return row
+
+
+def post_hold(
+    ctx: Context,
+    hold_id: int,
+    *,
+    qty: int,
+    to_location_id: int,
+    from_location_id: int | None = None,
+    lot: str | None = None,
+    scope: frozenset[int] | None = None,
+    user: str = "",
+    device: str = "",
+    scans: tuple[str, ...] = (),
+    movement_type: MovementType = MovementType.PICK,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Post a hold: move ``qty`` (≤ the hold) out of stock, release the whole hold.
+
+    Posting less than held is a partial post: the rest goes back to available.
+    """
+    validate_quantity(qty)
+    cmd: MovementCommand | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with ctx.write() as conn:
+                if idempotency_key:
+                    prior = ls.existing_keys(conn, [f"mv:{idempotency_key}"]).get(
+                        f"mv:{idempotency_key}"
+                    )
+                    if prior is not None:
+                        return {**prior[1], "hold_id": hold_id, "replayed": True}
+                h = _load_pending(conn, hold_id, scope, HoldState.POSTED)
+                if qty > h["qty"]:
+                    raise InvalidInput(
+                        f"hold {hold_id} reserves {h['qty']}; cannot post {qty}", code="over_post"
+                    )
+                src = h["location_id"] if h["location_id"] is not None else from_location_id
+                if src is None:
+                    raise InvalidInput("name the location the stock is taken from", code="location_required")
+                if h["location_id"] is not None and from_location_id not in (None, h["location_id"]):
+                    raise InvalidInput("the hold is on another location", code="wrong_location")
+                the_lot = h["lot"] if h["location_id"] is not None else (lot or "")
+                if not ls.close_hold(conn, hold_id, "posted", ctx.now(), posted_qty=qty):
+                    raise Conflict(f"hold {hold_id} is no longer pending", code="invalid_hold_state")
+                ls.release(conn, h["owner_id"], h["item_id"], h["facility_id"], h["location_id"],
+                           h["lot"], h["qty"])
+                cmd = MovementCommand(
+                    owner_id=h["owner_id"], type=movement_type,
+                    lines=(LineCommand(h["item_id"], src, to_location_id, qty, the_lot),),
+                    document_type=h["document_type"], document_id=h["document_id"],
+                    user=user, device=device, scans=scans, idempotency_key=idempotency_key,
+                )
+                loc = cs.location_facts(conn, [src], ctx.cache).get(src)
+                if loc is not None and loc.facility_id != h["facility_id"]:
+                    raise InvalidInput("the hold is for another facility", code="wrong_facility")
+                res = post_in(ctx, conn, [cmd])[0]
+                conn.execute(sa.update(holds).where(holds.c.id == hold_id)
+                             .values(movement_id=res["movement_id"]))
+                ls.insert_events(conn, [{
+                    "topic": "hold.posted", "owner_id": h["owner_id"], "created_at": ctx.now(),
+                    "payload": json.dumps({"hold_id": hold_id, "qty": qty}),
+                }])
+                return {**res, "hold_id": hold_id}
+        except IntegrityError as e:
+            if _is_key_clash(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            if cmd is None:
+                raise
+            raise explain_shortfall(ctx, [cmd], e) from None
+        except ls.MissingStock:
+            raise explain_shortfall(ctx, [cmd], None) from None
+        except DBAPIError as e:
+            if _is_retryable(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def void_hold(ctx: Context, hold_id: int, scope: frozenset[int] | None = None) -> dict[str, Any]:
+    with ctx.write() as conn:
+        return void_hold_in(ctx, conn, hold_id, scope)
+
+
+def void_hold_in(ctx: Context, conn: Connection, hold_id: int, scope) -> dict[str, Any]:
+    h = _load_pending(conn, hold_id, scope, HoldState.VOIDED)
+    if not ls.close_hold(conn, hold_id, "voided", ctx.now()):
+        raise Conflict(f"hold {hold_id} is no longer pending", code="invalid_hold_state")
+    ls.release(conn, h["owner_id"], h["item_id"], h["facility_id"], h["location_id"], h["lot"],
+               h["qty"])
+    ls.insert_events(conn, [{
+        "topic": "hold.voided", "owner_id": h["owner_id"], "created_at": ctx.now(),
+        "payload": json.dumps({"hold_id": hold_id}),
+    }])
+    return {"hold_id": hold_id, "state": "voided"}
+
+
+def expire_holds(ctx: Context) -> int:
+    """Expire every pending hold past its time; returns how many."""
+    with ctx.write() as conn:
+        expired = ls.expire_due_holds(conn, ctx.now())
+        ls.insert_events(conn, [{
+            "topic": "hold.expired", "owner_id": h["owner_id"], "created_at": ctx.now(),
+            "payload": json.dumps({"hold_id": h["id"]}),
+        } for h in expired])
+    return len(expired)

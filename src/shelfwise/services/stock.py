@@ -1,0 +1,70 @@
+"""Stock queries: the figures a user sees, balances per bin and lot, ledger history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from shelfwise.domain.errors import NotFound
+from shelfwise.services.context import Context
+from shelfwise.storage import stock_queries as q
+from shelfwise.storage import verify as verifier
+from shelfwise.storage.tables import movement_lines, movements
+
+Scope = frozenset[int] | None
+
+
+def levels(ctx: Context, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
+    with ctx.read() as conn:
+        return q.levels(conn, scope, **filters)
+
+
+def level(ctx: Context, owner_id: int, item_id: int, facility_id: int) -> dict[str, int]:
+    with ctx.read() as conn:
+        return q.level(conn, owner_id, item_id, facility_id)
+
+
+def facility_totals(ctx: Context, scope: Scope, facility_id: int | None = None):
+    with ctx.read() as conn:
+        return q.facility_totals(conn, scope, facility_id)
+
+
+def bin_balances(ctx: Context, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
+    with ctx.read() as conn:
+        return q.bin_balances(conn, scope, **filters)
+
+
+def history(ctx: Context, scope: Scope, **filters: Any) -> list[dict[str, Any]]:
+    with ctx.read() as conn:
+        rows = q.history(conn, scope, **filters)
+    for r in rows:
+        r["scans"] = json.loads(r["scans"] or "[]")
+    return rows
+
+
+def get_movement(ctx: Context, movement_id: int, scope: Scope) -> dict[str, Any]:
+    with ctx.read() as conn:
+        m = conn.execute(sa.select(movements).where(movements.c.id == movement_id)).first()
+        if m is None or (scope is not None and m.owner_id not in scope):
+            raise NotFound(f"movement {movement_id} does not exist", code="movement_not_found")
+        lines = [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.select(
+                    movement_lines.c.item_id, movement_lines.c.lot,
+                    movement_lines.c.from_location_id, movement_lines.c.to_location_id,
+                    movement_lines.c.qty,
+                ).where(movement_lines.c.movement_id == movement_id).order_by(movement_lines.c.id)
+            )
+        ]
+    out = dict(m._mapping)
+    out["scans"] = json.loads(out["scans"] or "[]")
+    out["lines"] = lines
+    return out
+
+
+def verify(ctx: Context) -> dict[str, Any]:
+    with ctx.read() as conn:
+        return verifier.verify(conn)

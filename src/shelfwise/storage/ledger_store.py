@@ -1,0 +1,291 @@
+"""Writing the ledger: movements, balances, stock levels, holds, outbox, idempotency keys.
+
+Locking lives here, in one place. Every multi-row write goes in a fixed key order, and
+every availability check is a conditional UPDATE (``... WHERE sellable - allocated >=
+:qty``) so the check and the reservation are one atomic step in the database, on SQLite
+and on PostgreSQL alike. CHECK constraints on the tables back the same invariants.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shelfwise.domain.ledger import Deltas, LocationFacts, MovementCommand
+from shelfwise.domain.locations import BUCKETS, is_guarded
+from shelfwise.storage.tables import holds, idempotency_keys, movement_lines, movements, outbox
+
+_BALANCE_UPSERT = sa.text(
+    "INSERT INTO balances (owner_id, item_id, location_id, lot, facility_id, qty, allocated,"
+    " guarded) VALUES (:owner_id, :item_id, :location_id, :lot, :facility_id, :qty, 0, :guarded)"
+    " ON CONFLICT (owner_id, item_id, location_id, lot)"
+    " DO UPDATE SET qty = balances.qty + excluded.qty"
+)
+
+_LEVEL_COLS = ", ".join(BUCKETS)
+_LEVEL_UPSERT = sa.text(
+    f"INSERT INTO stock_levels (owner_id, item_id, facility_id, {_LEVEL_COLS}, allocated)"
+    f" VALUES (:owner_id, :item_id, :facility_id, {', '.join(':' + b for b in BUCKETS)}, 0)"
+    " ON CONFLICT (owner_id, item_id, facility_id) DO UPDATE SET "
+    + ", ".join(f"{b} = stock_levels.{b} + excluded.{b}" for b in BUCKETS)
+)
+
+
+def existing_keys(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[str, Any]]:
+    """Idempotency keys already used: key -> (request hash, stored response)."""
+    if not keys:
+        return {}
+    rows = conn.execute(
+        sa.select(
+            idempotency_keys.c.key, idempotency_keys.c.request_hash, idempotency_keys.c.response
+        ).where(idempotency_keys.c.key.in_(keys))
+    )
+    return {r.key: (r.request_hash, json.loads(r.response or "null")) for r in rows}
+
+
+def claim_keys(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert idempotency keys with their response. A concurrent twin of the same key
+    blocks here until the first commits, then fails on the primary key and replays."""
+    if rows:
+        conn.execute(sa.insert(idempotency_keys), list(rows))
+
+
+def insert_movements(
+    conn: Connection, cmds: Sequence[MovementCommand], now: datetime
+) -> list[int]:
+    rows = [
+        {
+            "owner_id": c.owner_id,
+            "type": str(c.type),
+            "reason": c.reason,
+            "document_type": c.document_type,
+            "document_id": c.document_id,
+            "user_name": c.user,
+            "device": c.device,
+            "scans": json.dumps(list(c.scans)),
+            "note": c.note,
+            "created_at": now,
+        }
+        for c in cmds
+    ]
+    if len(rows) == 1:
+        return [conn.execute(sa.insert(movements).returning(movements.c.id), rows[0]).scalar_one()]
+    result = conn.execute(
+        sa.insert(movements).returning(movements.c.id, sort_by_parameter_order=True), rows
+    )
+    return [r[0] for r in result]
+
+
+def insert_lines(
+    conn: Connection, cmds: Sequence[MovementCommand], movement_ids: Sequence[int]
+) -> None:
+    rows = [
+        {
+            "movement_id": mid,
+            "owner_id": c.owner_id,
+            "item_id": ln.item_id,
+            "lot": ln.lot,
+            "from_location_id": ln.from_location_id,
+            "to_location_id": ln.to_location_id,
+            "qty": ln.qty,
+        }
+        for c, mid in zip(cmds, movement_ids, strict=True)
+        for ln in c.lines
+    ]
+    conn.execute(sa.insert(movement_lines), rows)
+
+
+class MissingStock(Exception):
+    """A decrement found no row to take from: the stock key holds nothing."""
+
+
+_BALANCE_TAKE = sa.text(
+    "UPDATE balances SET qty = qty + :qty"
+    " WHERE owner_id = :owner_id AND item_id = :item_id AND location_id = :location_id"
+    " AND lot = :lot"
+)
+_LEVEL_TAKE = sa.text(
+    "UPDATE stock_levels SET "
+    + ", ".join(f"{b} = {b} + :{b}" for b in BUCKETS)
+    + " WHERE owner_id = :owner_id AND item_id = :item_id AND facility_id = :facility_id"
+)
+
+
+def lock_rows(conn: Connection, deltas: Deltas) -> None:
+    """PostgreSQL: lock every existing row the movement touches, in key order, first.
+
+    After this the writes below cannot deadlock with another posting however their
+    keys interleave. SQLite needs nothing: ``BEGIN IMMEDIATE`` already serialises writers.
+    """
+    if conn.dialect.name == "sqlite":
+        return
+    bkeys = sorted(k for k, q in deltas.balances.items() if q != 0)
+    if bkeys:
+        conn.execute(
+            sa.text(
+                "SELECT 1 FROM balances WHERE (owner_id, item_id, location_id, lot) IN ("
+                + ", ".join(f"(:o{n}, :i{n}, :l{n}, :t{n})" for n in range(len(bkeys)))
+                + ") ORDER BY owner_id, item_id, location_id, lot FOR UPDATE"
+            ),
+            {f"{p}{n}": v for n, k in enumerate(bkeys) for p, v in zip("oilt", k, strict=True)},
+        )
+    lkeys = sorted(deltas.levels)
+    if lkeys:
+        conn.execute(
+            sa.text(
+                "SELECT 1 FROM stock_levels WHERE (owner_id, item_id, facility_id) IN ("
+                + ", ".join(f"(:o{n}, :i{n}, :f{n})" for n in range(len(lkeys)))
+                + ") ORDER BY owner_id, item_id, facility_id FOR UPDATE"
+            ),
+            {f"{p}{n}": v for n, k in enumerate(lkeys) for p, v in zip("oif", k, strict=True)},
+        )
+
+
+def apply_deltas(
+    conn: Connection, deltas: Deltas, locations: Mapping[int, LocationFacts]
+) -> None:
+    """Add the movement's deltas to balances and stock levels, in key order.
+
+    Takes (negative deltas on guarded stock) are UPDATEs that must find their row; a
+    CHECK constraint refuses any that would go below zero. Everything else is an
+    upsert. Either failure makes the caller roll back and explain the shortfall.
+    """
+    lock_rows(conn, deltas)
+    takes, puts = [], []
+    for k, q in sorted(deltas.balances.items()):
+        if q == 0:
+            continue
+        guarded = is_guarded(locations[k[2]].kind)
+        row = {
+            "owner_id": k[0], "item_id": k[1], "location_id": k[2], "lot": k[3],
+            "facility_id": locations[k[2]].facility_id, "qty": q, "guarded": guarded,
+        }
+        (takes if guarded and q < 0 else puts).append(row)
+    if takes and conn.execute(_BALANCE_TAKE, takes).rowcount != len(takes):
+        raise MissingStock()
+    if puts:
+        conn.execute(_BALANCE_UPSERT, puts)
+    ltakes, lputs = [], []
+    for k, figures in sorted(deltas.levels.items()):
+        if not any(figures.values()):
+            continue
+        row = {"owner_id": k[0], "item_id": k[1], "facility_id": k[2]}
+        row.update({b: figures.get(b, 0) for b in BUCKETS})
+        (ltakes if any(v < 0 for v in figures.values()) else lputs).append(row)
+    if ltakes and conn.execute(_LEVEL_TAKE, ltakes).rowcount != len(ltakes):
+        raise MissingStock()
+    if lputs:
+        conn.execute(_LEVEL_UPSERT, lputs)
+
+
+def insert_events(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
+    rows = list(events)
+    if rows:
+        conn.execute(sa.insert(outbox), rows)
+
+
+def reserve_level(
+    conn: Connection, owner_id: int, item_id: int, facility_id: int, qty: int
+) -> bool:
+    """Atomically add ``qty`` to allocated if that much is available. True on success."""
+    res = conn.execute(
+        sa.text(
+            "UPDATE stock_levels SET allocated = allocated + :qty"
+            " WHERE owner_id = :o AND item_id = :i AND facility_id = :f"
+            " AND sellable - allocated >= :qty"
+        ),
+        {"qty": qty, "o": owner_id, "i": item_id, "f": facility_id},
+    )
+    return res.rowcount == 1
+
+
+def reserve_balance(
+    conn: Connection, owner_id: int, item_id: int, location_id: int, lot: str, qty: int
+) -> bool:
+    """Atomically reserve ``qty`` at one bin (and lot) if that much is unreserved there."""
+    res = conn.execute(
+        sa.text(
+            "UPDATE balances SET allocated = allocated + :qty"
+            " WHERE owner_id = :o AND item_id = :i AND location_id = :l AND lot = :lot"
+            " AND qty - allocated >= :qty"
+        ),
+        {"qty": qty, "o": owner_id, "i": item_id, "l": location_id, "lot": lot},
+    )
+    return res.rowcount == 1
+
+
+def release(
+    conn: Connection,
+    owner_id: int,
+    item_id: int,
+    facility_id: int,
+    location_id: int | None,
+    lot: str,
+    qty: int,
+) -> None:
+    """Give back reserved units (a hold posted, voided or expired)."""
+    conn.execute(
+        sa.text(
+            "UPDATE stock_levels SET allocated = allocated - :qty"
+            " WHERE owner_id = :o AND item_id = :i AND facility_id = :f"
+        ),
+        {"qty": qty, "o": owner_id, "i": item_id, "f": facility_id},
+    )
+    if location_id is not None:
+        conn.execute(
+            sa.text(
+                "UPDATE balances SET allocated = allocated - :qty"
+                " WHERE owner_id = :o AND item_id = :i AND location_id = :l AND lot = :lot"
+            ),
+            {"qty": qty, "o": owner_id, "i": item_id, "l": location_id, "lot": lot},
+        )
+
+
+def close_hold(
+    conn: Connection,
+    hold_id: int,
+    state: str,
+    now: datetime,
+    posted_qty: int = 0,
+    movement_id: int | None = None,
+) -> bool:
+    """Move a pending hold to a final state; False if it was no longer pending (a
+    concurrent post/void won), so a hold can never be released twice."""
+    res = conn.execute(
+        sa.update(holds)
+        .where(holds.c.id == hold_id, holds.c.state == "pending")
+        .values(state=state, closed_at=now, posted_qty=posted_qty, movement_id=movement_id)
+    )
+    return res.rowcount == 1
+
+
+def expire_due_holds(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    """Expire every pending hold past its time, releasing its units; returns them."""
+    due = [
+        dict(r._mapping)
+        for r in conn.execute(
+            sa.select(holds)
+            .where(holds.c.state == "pending", holds.c.expires_at.is_not(None))
+            .where(holds.c.expires_at <= now)
+            .order_by(holds.c.owner_id, holds.c.item_id, holds.c.facility_id, holds.c.id)
+        )
+    ]
+    expired = []
+    for h in due:
+        if close_hold(conn, h["id"], "expired", now):
+            release(
+                conn,
+                h["owner_id"],
+                h["item_id"],
+                h["facility_id"],
+                h["location_id"],
+                h["lot"],
+                h["qty"],
+            )
+            expired.append(h)
+    return expired
