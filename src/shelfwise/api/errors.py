@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shelfwise.barcodes.errors import ScanError
 from shelfwise.domain.errors import ShelfwiseError
 
 log = logging.getLogger("shelfwise.api")
@@ -26,6 +27,10 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: ShelfwiseError) -> JSONResponse:
         extra = {k: v for k, v in exc.extra.items()}
         return problem(exc.status, exc.code, exc.detail, **extra)
+
+    @app.exception_handler(ScanError)
+    async def _scan(_: Request, exc: ScanError) -> JSONResponse:
+        return problem(422, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

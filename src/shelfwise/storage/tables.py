@@ -227,3 +227,21 @@ idempotency_keys = sa.Table(
     sa.Column("response", sa.Text, nullable=True),
     sa.Column("created_at", TS, nullable=False),
 )
+
+scan_exceptions = sa.Table(
+    "scan_exceptions",
+    metadata,
+    sa.Column("id", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("owner_id", BigInt, nullable=True),
+    sa.Column("facility_id", BigInt, nullable=True),
+    sa.Column("task_type", sa.String(32), nullable=False),
+    sa.Column("task_id", sa.String(64), nullable=False),
+    sa.Column("expected", sa.String(200), nullable=False),
+    sa.Column("scanned", sa.String(200), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("message", sa.String(500), nullable=False),
+    sa.Column("user_name", sa.String(64), nullable=False),
+    sa.Column("device", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_scan_exceptions_created", "created_at"),
+)
