@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -74,8 +75,10 @@ def demo(
     from shelfwise.demo.seed import seed_demo
 
     s = _settings(database_url)
-    ctx = build_context(s)
+    # Seeding is a re-runnable batch job: it need not fsync every commit.
+    ctx = build_context(replace(s, sqlite_synchronous="NORMAL"))
     summary = seed_demo(ctx, seed=seed, console=console)
+    ctx.engine.dispose()
     console.print_json(json.dumps(summary, default=str))
     if serve_after:
         serve(database_url=s.database_url, host=host, port=port)

@@ -177,6 +177,7 @@ class _Sim:
         """Replenish every SKU whose home-bin stock fell below ~10 days of demand."""
         cmds: list[MovementCommand] = []
         puts: list[MovementCommand] = []
+        new_lots: list[dict[str, Any]] = []
         for site in self.sites:
             dock = self.rng.choice(site.docks)
             for sku in self.skus:
@@ -188,7 +189,10 @@ class _Sim:
                 if sku.lot_tracked:
                     self.lot_seq += 1
                     lot = f"L{today:%y%m}{self.lot_seq:05d}"
-                    self._new_lot(sku, lot, today + timedelta(days=self.rng.randint(120, 540)))
+                    new_lots.append({
+                        "owner_id": sku.owner_id, "item_id": sku.id, "code": lot,
+                        "expiry": today + timedelta(days=self.rng.randint(120, 540)),
+                        "created_at": self.ctx.now()})
                 doc = f"PO-{today:%y%m%d}-{site.code}"
                 cmds.append(MovementCommand(
                     sku.owner_id, MovementType.RECEIPT,
@@ -201,39 +205,41 @@ class _Sim:
                     document_type="purchase_order", document_id=doc, user="putaway2",
                     device="RF-03", scans=(f"{site.code}-DOCK", str(sku.home[site.id]))))
                 sku.stock[site.id].append([lot, qty])
+        if new_lots:
+            with self.ctx.write() as conn:
+                conn.execute(sa.insert(lots), new_lots)
         ledger.post_movements(self.ctx, cmds)
         self.at(9)
         ledger.post_movements(self.ctx, puts)
-
-    def _new_lot(self, sku: Sku, code: str, expiry: date) -> None:
-        with self.ctx.write() as conn:
-            conn.execute(sa.insert(lots).values(owner_id=sku.owner_id, item_id=sku.id, code=code,
-                                                expiry=expiry, created_at=self.ctx.now()))
 
     # -- outbound
     def _orders(self, today: date, post: bool) -> None:
         wd = today.weekday()
         for site in self.sites:
-            expected = sum(s.rate * s.weekly[wd] for s in self.skus) / 6
+            expected = sum(s.rate * s.weekly[wd] for s in self.skus) / 20
             n_lines = max(1, int(self.rng.gauss(expected, expected ** 0.5)))
             picked = self.rng.choices(self.skus, weights=self.weights, k=n_lines)
-            ships: list[LineCommand] = []
             owner_lines: dict[int, list[LineCommand]] = defaultdict(list)
+            bodies, dests = [], []
             for n, sku in enumerate(picked):
                 want = max(1, int(self.rng.expovariate(1 / max(1.0, sku.rate * 2))))
                 order = f"SO-{today:%y%m%d}-{site.code}-{n:04d}"
                 for lot, qty in self._take(sku, site, want):
-                    h = ledger.place_hold(
-                        self.ctx, owner_id=sku.owner_id, item_id=sku.id, facility_id=site.id,
-                        qty=qty, location_id=sku.home[site.id], lot=lot,
-                        document_type="order", document_id=order)
-                    if post:
-                        ledger.post_hold(self.ctx, h["hold_id"], qty=qty,
-                                         to_location_id=site.staging, user="picker4",
-                                         device="RF-11")
-                        owner_lines[sku.owner_id].append(
-                            LineCommand(sku.id, site.staging, site.customer, qty, lot))
+                    bodies.append({"owner_id": sku.owner_id, "item_id": sku.id,
+                                   "facility_id": site.id, "qty": qty,
+                                   "location_id": sku.home[site.id], "lot": lot,
+                                   "document_type": "order", "document_id": order})
+                    dests.append(LineCommand(sku.id, site.staging, site.customer, qty, lot))
+            placed = ledger.place_holds(self.ctx, bodies)
             if post:
+                self.at(13)
+                ledger.post_holds(self.ctx, [
+                    ledger.HoldPost(h["hold_id"], b["qty"], site.staging, user="picker4",
+                                    device="RF-11")
+                    for h, b in zip(placed, bodies, strict=True)
+                ])
+                for b, line in zip(bodies, dests, strict=True):
+                    owner_lines[b["owner_id"]].append(line)
                 self.at(16)
                 ledger.post_movements(self.ctx, [
                     MovementCommand(o, MovementType.SHIP, tuple(lines), document_type="shipment",
@@ -241,7 +247,6 @@ class _Sim:
                                     user="shipper1", device="PACK-2")
                     for o, lines in owner_lines.items() if lines
                 ])
-            ships.clear()
 
     def _take(self, sku: Sku, site: Site, want: int) -> list[tuple[str, int]]:
         """FEFO/FIFO from the model's lots in the home bin."""

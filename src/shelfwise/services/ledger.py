@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,9 +45,11 @@ def request_hash(payload: Any) -> str:
 
 
 def movement_fingerprint(cmd: MovementCommand) -> str:
-    d = asdict(cmd)
-    d.pop("idempotency_key")
-    return request_hash(d)
+    return request_hash([
+        cmd.owner_id, str(cmd.type), [tuple(ln.__dict__.values()) for ln in cmd.lines],
+        cmd.reason, cmd.document_type, cmd.document_id, cmd.user, cmd.device, list(cmd.scans),
+        cmd.note,
+    ])
 
 
 def _is_key_clash(err: IntegrityError) -> bool:
@@ -287,6 +289,194 @@ def place_hold(
     raise AssertionError("unreachable")
 
 
+def place_holds(ctx: Context, bodies: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Place several holds in one transaction: all or none (an order's lines, a wave).
+
+    Each body has the keyword arguments of :func:`place_hold`.
+    """
+    for b in bodies:
+        validate_quantity(b.get("qty"))
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with ctx.write() as conn:
+                return place_holds_in(ctx, conn, bodies)
+        except IntegrityError as e:
+            if _is_key_clash(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+        except DBAPIError as e:
+            if _is_retryable(e) and attempt < MAX_ATTEMPTS - 1:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+_INSERT_HOLDS = sa.insert(holds).returning(holds.c.id, sort_by_parameter_order=True)
+
+
+def place_holds_in(
+    ctx: Context, conn: Connection, bodies: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Place holds inside the caller's transaction; raises on the first that cannot fit.
+
+    Bodies without an idempotency key take the set-based path: one insert for all
+    holds, then one conditional reservation per hold (in key order).
+    """
+    norm = []
+    for b in bodies:
+        b = dict(b)
+        expires_at = b.pop("expires_at", None)
+        key = b.pop("idempotency_key", None)
+        body = {"location_id": None, "lot": "", "document_type": "", "document_id": "", **b}
+        validate_quantity(body["qty"])
+        norm.append((body, expires_at, key))
+    if any(k for _, _, k in norm) or len(norm) == 1:
+        return [place_hold_in(ctx, conn, b, e, k) for b, e, k in norm]
+    now = ctx.now()
+    its = cs.item_facts(conn, {b["item_id"] for b, _, _ in norm}, ctx.cache)
+    locs = cs.location_facts(conn, {b["location_id"] for b, _, _ in norm if b["location_id"]},
+                             ctx.cache)
+    for b, _, _ in norm:
+        _check_hold_target(b, its, locs)
+    ids = [r[0] for r in conn.execute(_INSERT_HOLDS, [
+        {**b, "state": "pending", "created_at": now, "expires_at": e} for b, e, _ in norm])]
+    for b, _ in sorted(zip([b for b, _, _ in norm], ids, strict=True),
+                       key=lambda t: (t[0]["owner_id"], t[0]["item_id"], t[0]["facility_id"])):
+        _reserve(conn, b)
+    ls.insert_events(conn, [{
+        "topic": "hold.placed", "owner_id": b["owner_id"], "created_at": now,
+        "payload": json.dumps({"hold_id": hid, **b}),
+    } for (b, _, _), hid in zip(norm, ids, strict=True)])
+    return [{"hold_id": hid, "replayed": False} for hid in ids]
+
+
+def _check_hold_target(body: dict[str, Any], its, locs) -> None:
+    item = its.get(body["item_id"])
+    if item is None or item.owner_id != body["owner_id"]:
+        raise NotFound(f"item {body['item_id']} does not exist", code="item_not_found")
+    location_id = body["location_id"]
+    if location_id is not None:
+        loc = locs.get(location_id)
+        if loc is None:
+            raise NotFound(f"location {location_id} does not exist", code="location_not_found")
+        if loc.facility_id != body["facility_id"] or loc.kind not in SELLABLE_KINDS:
+            raise InvalidInput(
+                f"location {location_id} is not sellable stock of facility {body['facility_id']}",
+                code="location_not_sellable",
+            )
+    elif body["lot"]:
+        raise InvalidInput("a hold on a lot must name its location", code="lot_needs_location")
+
+
+def _reserve(conn: Connection, body: dict[str, Any]) -> None:
+    """The atomic check-and-reserve: conditional UPDATEs, refused as a named shortfall."""
+    owner_id, item_id, facility_id = body["owner_id"], body["item_id"], body["facility_id"]
+    location_id, lot, qty = body["location_id"], body["lot"] or "", body["qty"]
+    if not ls.reserve_level(conn, owner_id, item_id, facility_id, qty):
+        avail = _available(conn, owner_id, item_id, facility_id)
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, None, lot, qty, avail, facility_id)],
+            code="insufficient_available",
+        )
+    if location_id is not None and not ls.reserve_balance(
+        conn, owner_id, item_id, location_id, lot, qty
+    ):
+        row = conn.execute(
+            sa.select(balances.c.qty - balances.c.allocated).where(
+                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
+                balances.c.location_id == location_id, balances.c.lot == lot,
+            )
+        ).scalar()
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, location_id, lot, qty, row or 0, facility_id)],
+            code="insufficient_available",
+        )
+
+
+def place_hold_in(
+    ctx: Context,
+    conn: Connection,
+    body: dict[str, Any],
+    expires_at: datetime | None,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    now = ctx.now()
+    h = request_hash(body)
+    if idempotency_key:
+        prior = ls.existing_keys(conn, [f"hold:{idempotency_key}"]).get(f"hold:{idempotency_key}")
+        if prior is not None:
+            if prior[0] != h:
+                raise Conflict(
+                    f"idempotency key {idempotency_key!r} was used for a different request",
+                    code="idempotency_key_reused",
+                )
+            return {**prior[1], "replayed": True}
+    owner_id = body["owner_id"]
+    its = cs.item_facts(conn, [body["item_id"]], ctx.cache)
+    locs = cs.location_facts(conn, [body["location_id"]] if body["location_id"] else [],
+                             ctx.cache)
+    _check_hold_target(body, its, locs)
+    hold_id = conn.execute(
+        sa.insert(holds).returning(holds.c.id),
+        {**body, "lot": body["lot"] or "", "state": "pending", "created_at": now,
+         "expires_at": expires_at},
+    ).scalar_one()
+    if idempotency_key:
+        ls.claim_keys(conn, [{
+            "key": f"hold:{idempotency_key}", "request_hash": h,
+            "response": json.dumps({"hold_id": hold_id}), "created_at": now,
+        }])
+    _reserve(conn, body)
+    ls.insert_events(conn, [{
+        "topic": "hold.placed", "owner_id": b["owner_id"], "created_at": now,
+        "payload": json.dumps({"hold_id": hid, **b}),
+    } for (b, _, _), hid in zip(norm, ids, strict=True)])
+    return [{"hold_id": hid, "replayed": False} for hid in ids]
+
+
+def _check_hold_target(body: dict[str, Any], its, locs) -> None:
+    item = its.get(body["item_id"])
+    if item is None or item.owner_id != body["owner_id"]:
+        raise NotFound(f"item {body['item_id']} does not exist", code="item_not_found")
+    location_id = body["location_id"]
+    if location_id is not None:
+        loc = locs.get(location_id)
+        if loc is None:
+            raise NotFound(f"location {location_id} does not exist", code="location_not_found")
+        if loc.facility_id != body["facility_id"] or loc.kind not in SELLABLE_KINDS:
+            raise InvalidInput(
+                f"location {location_id} is not sellable stock of facility {body['facility_id']}",
+                code="location_not_sellable",
+            )
+    elif body["lot"]:
+        raise InvalidInput("a hold on a lot must name its location", code="lot_needs_location")
+
+
+def _reserve(conn: Connection, body: dict[str, Any]) -> None:
+    """The atomic check-and-reserve: conditional UPDATEs, refused as a named shortfall."""
+    owner_id, item_id, facility_id = body["owner_id"], body["item_id"], body["facility_id"]
+    location_id, lot, qty = body["location_id"], body["lot"] or "", body["qty"]
+    if not ls.reserve_level(conn, owner_id, item_id, facility_id, qty):
+        avail = _available(conn, owner_id, item_id, facility_id)
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, None, lot, qty, avail, facility_id)],
+            code="insufficient_available",
+        )
+    if location_id is not None and not ls.reserve_balance(
+        conn, owner_id, item_id, location_id, lot, qty
+    ):
+        row = conn.execute(
+            sa.select(balances.c.qty - balances.c.allocated).where(
+                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
+                balances.c.location_id == location_id, balances.c.lot == lot,
+            )
+        ).scalar()
+        raise InsufficientStock(
+            [Shortfall(owner_id, item_id, location_id, lot, qty, row or 0, facility_id)],
+            code="insufficient_available",
+        )
+
+
 def place_hold_in(
     ctx: Context,
     conn: Connection,
@@ -407,62 +597,143 @@ def post_hold(
 
     Posting less than held is a partial post: the rest goes back to available.
     """
-    validate_quantity(qty)
-    cmd: MovementCommand | None = None
+    return post_holds(ctx, [HoldPost(hold_id, qty, to_location_id, from_location_id, lot,
+                                     user, device, scans, movement_type, idempotency_key)],
+                      scope)[0]
+
+
+@dataclass(frozen=True)
+class HoldPost:
+    hold_id: int
+    qty: int
+    to_location_id: int
+    from_location_id: int | None = None
+    lot: str | None = None
+    user: str = ""
+    device: str = ""
+    scans: tuple[str, ...] = ()
+    movement_type: MovementType = MovementType.PICK
+    idempotency_key: str | None = None
+
+
+def post_holds(
+    ctx: Context, posts: Sequence[HoldPost], scope: frozenset[int] | None = None
+) -> list[dict[str, Any]]:
+    """Post several holds in one transaction (a picker's batch, a wave): all or none."""
+    for p in posts:
+        validate_quantity(p.qty)
+    cmds: list[MovementCommand] = []
     for attempt in range(MAX_ATTEMPTS):
+        cmds = []
         try:
             with ctx.write() as conn:
-                if idempotency_key:
-                    prior = ls.existing_keys(conn, [f"mv:{idempotency_key}"]).get(
-                        f"mv:{idempotency_key}"
-                    )
-                    if prior is not None:
-                        return {**prior[1], "hold_id": hold_id, "replayed": True}
-                h = _load_pending(conn, hold_id, scope, HoldState.POSTED)
-                if qty > h["qty"]:
-                    raise InvalidInput(
-                        f"hold {hold_id} reserves {h['qty']}; cannot post {qty}", code="over_post"
-                    )
-                src = h["location_id"] if h["location_id"] is not None else from_location_id
-                if src is None:
-                    raise InvalidInput("name the location the stock is taken from", code="location_required")
-                if h["location_id"] is not None and from_location_id not in (None, h["location_id"]):
-                    raise InvalidInput("the hold is on another location", code="wrong_location")
-                the_lot = h["lot"] if h["location_id"] is not None else (lot or "")
-                if not ls.close_hold(conn, hold_id, "posted", ctx.now(), posted_qty=qty):
-                    raise Conflict(f"hold {hold_id} is no longer pending", code="invalid_hold_state")
-                ls.release(conn, h["owner_id"], h["item_id"], h["facility_id"], h["location_id"],
-                           h["lot"], h["qty"])
-                cmd = MovementCommand(
-                    owner_id=h["owner_id"], type=movement_type,
-                    lines=(LineCommand(h["item_id"], src, to_location_id, qty, the_lot),),
-                    document_type=h["document_type"], document_id=h["document_id"],
-                    user=user, device=device, scans=scans, idempotency_key=idempotency_key,
-                )
-                loc = cs.location_facts(conn, [src], ctx.cache).get(src)
-                if loc is not None and loc.facility_id != h["facility_id"]:
-                    raise InvalidInput("the hold is for another facility", code="wrong_facility")
-                res = post_in(ctx, conn, [cmd])[0]
-                conn.execute(sa.update(holds).where(holds.c.id == hold_id)
-                             .values(movement_id=res["movement_id"]))
-                ls.insert_events(conn, [{
-                    "topic": "hold.posted", "owner_id": h["owner_id"], "created_at": ctx.now(),
-                    "payload": json.dumps({"hold_id": hold_id, "qty": qty}),
-                }])
-                return {**res, "hold_id": hold_id}
+                return post_holds_in(ctx, conn, posts, scope, cmds)
         except IntegrityError as e:
             if _is_key_clash(e) and attempt < MAX_ATTEMPTS - 1:
                 continue
-            if cmd is None:
+            if not cmds:
                 raise
-            raise explain_shortfall(ctx, [cmd], e) from None
+            raise explain_shortfall(ctx, cmds, e) from None
         except ls.MissingStock:
-            raise explain_shortfall(ctx, [cmd], None) from None
+            raise explain_shortfall(ctx, cmds, None) from None
         except DBAPIError as e:
             if _is_retryable(e) and attempt < MAX_ATTEMPTS - 1:
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+def post_hold_in(
+    ctx: Context, conn: Connection, p: HoldPost, scope: frozenset[int] | None,
+    cmds: list[MovementCommand] | None = None,
+) -> dict[str, Any]:
+    """Post one hold inside the caller's transaction."""
+    return post_holds_in(ctx, conn, [p], scope, cmds)[0]
+
+
+_SELECT_HOLDS = sa.text(
+    "SELECT id, owner_id, item_id, facility_id, location_id, lot, qty, state, document_type,"
+    " document_id FROM holds WHERE id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
+_CLOSE_HOLD = sa.text(
+    "UPDATE holds SET state = :state, closed_at = :now, posted_qty = :posted_qty,"
+    " movement_id = :movement_id WHERE id = :id AND state = 'pending'"
+)
+
+
+def post_holds_in(
+    ctx: Context, conn: Connection, posts: Sequence[HoldPost], scope: frozenset[int] | None,
+    cmds: list[MovementCommand] | None = None,
+) -> list[dict[str, Any]]:
+    """Post holds set-based inside the caller's transaction.
+
+    Each hold closes with a conditional UPDATE (``... AND state = 'pending'``), so a hold
+    raced by a concurrent post or void is refused, never released twice.
+    """
+    now = ctx.now()
+    out: list[dict[str, Any] | None] = [None] * len(posts)
+    keyed = [f"mv:{p.idempotency_key}" for p in posts if p.idempotency_key]
+    prior = ls.existing_keys(conn, keyed) if keyed else {}
+    todo = []
+    for n, p in enumerate(posts):
+        if p.idempotency_key and f"mv:{p.idempotency_key}" in prior:
+            out[n] = {**prior[f"mv:{p.idempotency_key}"][1], "hold_id": p.hold_id,
+                      "replayed": True}
+        else:
+            todo.append(n)
+    if not todo:
+        return out  # type: ignore[return-value]
+    ids = [posts[n].hold_id for n in todo]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("the same hold appears twice", code="duplicate_hold_in_batch")
+    found = {r.id: dict(r._mapping) for r in conn.execute(_SELECT_HOLDS, {"ids": ids})}
+    work: list[MovementCommand] = []
+    releases = []
+    for n in todo:
+        p = posts[n]
+        h = found.get(p.hold_id)
+        if h is None or (scope is not None and h["owner_id"] not in scope):
+            raise NotFound(f"hold {p.hold_id} does not exist", code="hold_not_found")
+        check_transition(HoldState(h["state"]), HoldState.POSTED, p.hold_id)
+        if p.qty > h["qty"]:
+            raise InvalidInput(f"hold {p.hold_id} reserves {h['qty']}; cannot post {p.qty}",
+                               code="over_post")
+        src = h["location_id"] if h["location_id"] is not None else p.from_location_id
+        if src is None:
+            raise InvalidInput("name the location the stock is taken from",
+                               code="location_required")
+        if h["location_id"] is not None and p.from_location_id not in (None, h["location_id"]):
+            raise InvalidInput("the hold is on another location", code="wrong_location")
+        loc = cs.location_facts(conn, [src], ctx.cache).get(src)
+        if loc is not None and loc.facility_id != h["facility_id"]:
+            raise InvalidInput("the hold is for another facility", code="wrong_facility")
+        the_lot = h["lot"] if h["location_id"] is not None else (p.lot or "")
+        work.append(MovementCommand(
+            owner_id=h["owner_id"], type=p.movement_type,
+            lines=(LineCommand(h["item_id"], src, p.to_location_id, p.qty, the_lot),),
+            document_type=h["document_type"], document_id=h["document_id"],
+            user=p.user, device=p.device, scans=p.scans, idempotency_key=p.idempotency_key,
+        ))
+        releases.append(h)
+    if cmds is not None:
+        cmds.extend(work)
+    # Release the reservations first so the movement may take the units it reserved.
+    ls.release_many(conn, releases)
+    results = post_in(ctx, conn, work)
+    closed = conn.execute(_CLOSE_HOLD, [
+        {"state": "posted", "now": now, "posted_qty": posts[n].qty,
+         "movement_id": r["movement_id"], "id": posts[n].hold_id}
+        for n, r in zip(todo, results, strict=True)
+    ]).rowcount
+    if closed != len(todo):
+        raise Conflict("a hold in the batch is no longer pending", code="invalid_hold_state")
+    ls.insert_events(conn, [{
+        "topic": "hold.posted", "owner_id": h["owner_id"], "created_at": now,
+        "payload": json.dumps({"hold_id": h["id"], "qty": posts[n].qty}),
+    } for n, h in zip(todo, releases, strict=True)])
+    for n, r in zip(todo, results, strict=True):
+        out[n] = {**r, "hold_id": posts[n].hold_id}
+    return out  # type: ignore[return-value]
 
 
 def void_hold(ctx: Context, hold_id: int, scope: frozenset[int] | None = None) -> dict[str, Any]:

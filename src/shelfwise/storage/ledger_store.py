@@ -36,15 +36,21 @@ _LEVEL_UPSERT = sa.text(
 )
 
 
+_KEYS_SELECT = sa.text(
+    "SELECT key, request_hash, response FROM idempotency_keys WHERE key IN :keys"
+).bindparams(sa.bindparam("keys", expanding=True))
+_INSERT_MOVEMENT = sa.insert(movements).returning(movements.c.id)
+_INSERT_MOVEMENTS = sa.insert(movements).returning(movements.c.id, sort_by_parameter_order=True)
+_INSERT_LINES = sa.insert(movement_lines)
+_INSERT_KEYS = sa.insert(idempotency_keys)
+_INSERT_EVENTS = sa.insert(outbox)
+
+
 def existing_keys(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[str, Any]]:
     """Idempotency keys already used: key -> (request hash, stored response)."""
     if not keys:
         return {}
-    rows = conn.execute(
-        sa.select(
-            idempotency_keys.c.key, idempotency_keys.c.request_hash, idempotency_keys.c.response
-        ).where(idempotency_keys.c.key.in_(keys))
-    )
+    rows = conn.execute(_KEYS_SELECT, {"keys": list(keys)})
     return {r.key: (r.request_hash, json.loads(r.response or "null")) for r in rows}
 
 
@@ -52,7 +58,7 @@ def claim_keys(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert idempotency keys with their response. A concurrent twin of the same key
     blocks here until the first commits, then fails on the primary key and replays."""
     if rows:
-        conn.execute(sa.insert(idempotency_keys), list(rows))
+        conn.execute(_INSERT_KEYS, list(rows))
 
 
 def insert_movements(
@@ -74,10 +80,8 @@ def insert_movements(
         for c in cmds
     ]
     if len(rows) == 1:
-        return [conn.execute(sa.insert(movements).returning(movements.c.id), rows[0]).scalar_one()]
-    result = conn.execute(
-        sa.insert(movements).returning(movements.c.id, sort_by_parameter_order=True), rows
-    )
+        return [conn.execute(_INSERT_MOVEMENT, rows[0]).scalar_one()]
+    result = conn.execute(_INSERT_MOVEMENTS, rows)
     return [r[0] for r in result]
 
 
@@ -97,7 +101,7 @@ def insert_lines(
         for c, mid in zip(cmds, movement_ids, strict=True)
         for ln in c.lines
     ]
-    conn.execute(sa.insert(movement_lines), rows)
+    conn.execute(_INSERT_LINES, rows)
 
 
 class MissingStock(Exception):
@@ -186,7 +190,7 @@ def apply_deltas(
 def insert_events(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
     rows = list(events)
     if rows:
-        conn.execute(sa.insert(outbox), rows)
+        conn.execute(_INSERT_EVENTS, rows)
 
 
 def reserve_level(
@@ -244,6 +248,37 @@ def release(
             ),
             {"qty": qty, "o": owner_id, "i": item_id, "l": location_id, "lot": lot},
         )
+
+
+_RELEASE_LEVEL = sa.text(
+    "UPDATE stock_levels SET allocated = allocated - :qty"
+    " WHERE owner_id = :owner_id AND item_id = :item_id AND facility_id = :facility_id"
+)
+_RELEASE_BALANCE = sa.text(
+    "UPDATE balances SET allocated = allocated - :qty"
+    " WHERE owner_id = :owner_id AND item_id = :item_id AND location_id = :location_id"
+    " AND lot = :lot"
+)
+
+
+def release_many(conn: Connection, held: Sequence[Mapping[str, Any]]) -> None:
+    """Give back the reservations of many holds at once, in key order."""
+    levels: dict[tuple, int] = {}
+    bins: dict[tuple, int] = {}
+    for h in held:
+        k = (h["owner_id"], h["item_id"], h["facility_id"])
+        levels[k] = levels.get(k, 0) + h["qty"]
+        if h["location_id"] is not None:
+            b = (h["owner_id"], h["item_id"], h["location_id"], h["lot"])
+            bins[b] = bins.get(b, 0) + h["qty"]
+    if levels:
+        conn.execute(_RELEASE_LEVEL, [
+            {"owner_id": k[0], "item_id": k[1], "facility_id": k[2], "qty": q}
+            for k, q in sorted(levels.items())])
+    if bins:
+        conn.execute(_RELEASE_BALANCE, [
+            {"owner_id": k[0], "item_id": k[1], "location_id": k[2], "lot": k[3], "qty": q}
+            for k, q in sorted(bins.items())])
 
 
 def close_hold(
