@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from shelfwise import __version__
 from shelfwise.api import errors
-from shelfwise.api.routers import catalog, ledger
+from shelfwise.api.routers import ROUTER_MODULES
 from shelfwise.services import stock
 from shelfwise.services.context import Context
 
@@ -29,8 +31,9 @@ def create_app(ctx: Context) -> FastAPI:
                                   f"request bodies are limited to {ctx.settings.max_body_bytes} bytes")
         return await call_next(request)
 
-    app.include_router(catalog.router, prefix="/api")
-    app.include_router(ledger.router, prefix="/api")
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"shelfwise.api.routers.{name}")
+        app.include_router(module.router, prefix="/api")
 
     @app.get("/api/health", tags=["ops"])
     def health() -> dict[str, str]:

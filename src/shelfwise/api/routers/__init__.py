@@ -1,0 +1,7 @@
+"""API routers. Each module here exposes ``router``; ``ROUTER_MODULES`` lists the ones the
+app mounts under ``/api`` (a new capability adds one line here)."""
+
+ROUTER_MODULES = [
+    "catalog",
+    "ledger",
+]
