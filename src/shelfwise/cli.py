@@ -14,12 +14,15 @@ from rich.table import Table
 
 from shelfwise.settings import Settings
 
-app = typer.Typer(help="Shelfwise: warehouse inventory control and management on one ledger.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Shelfwise: warehouse inventory control and management on one ledger.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The stock ledger.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks (print JSON ratios against a baseline).",
-                        no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (print JSON ratios against a baseline).", no_args_is_help=True
+)
 planning_app = typer.Typer(help="Inventory policies.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
@@ -27,7 +30,9 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(planning_app, name="planning")
 console = Console()
 
-DbUrl = Annotated[str | None, typer.Option("--database-url", help="Overrides SHELFWISE_DATABASE_URL.")]
+DbUrl = Annotated[
+    str | None, typer.Option("--database-url", help="Overrides SHELFWISE_DATABASE_URL.")
+]
 
 
 def _settings(database_url: str | None) -> Settings:
@@ -70,7 +75,7 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Seed a realistic demo warehouse (2 facilities, 3 owners, a year of history), then serve it."""
+    """Seed a demo warehouse (2 facilities, 3 owners, a year of history), then serve it."""
     from shelfwise.bootstrap import build_context
     from shelfwise.demo.seed import seed_demo
 
@@ -85,7 +90,9 @@ def demo(
 
 
 @ledger_app.command("verify")
-def ledger_verify(database_url: DbUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def ledger_verify(
+    database_url: DbUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Recompute every balance from the ledger; exit 1 on any mismatch."""
     from shelfwise.bootstrap import build_context
     from shelfwise.services import stock
@@ -108,15 +115,18 @@ def ledger_verify(database_url: DbUrl = None, as_json: Annotated[bool, typer.Opt
 @bench_app.command("ledger")
 def bench_ledger(
     database_url: DbUrl = None,
-    lines: Annotated[int, typer.Option(help="Ledger lines present for the availability query.")] = 1_000_000,
+    lines: Annotated[
+        int, typer.Option(help="Ledger lines present for the availability query.")
+    ] = 1_000_000,
     moves: Annotated[int, typer.Option(help="Movements posted per mode.")] = 3_000,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ledger throughput vs raw inserts into the same database, and availability latency."""
     from shelfwise.bench.ledger import run_ledger_bench
 
-    result = run_ledger_bench(database_url, ledger_lines=lines, moves=moves,
-                              progress=None if as_json else console)
+    result = run_ledger_bench(
+        database_url, ledger_lines=lines, moves=moves, progress=None if as_json else console
+    )
     print(json.dumps(result))
 
 
@@ -133,8 +143,14 @@ def bench_plan(
     """Forecast → policy → suggestion over a synthetic (or real) panel, with peer ratios."""
     from shelfwise.bench.plan import run_plan_bench
 
-    result = run_plan_bench(series=series, days=days, peer=peer, peer_series=peer_series,
-                            dataset=str(dataset) if dataset else None, seed=seed)
+    result = run_plan_bench(
+        series=series,
+        days=days,
+        peer=peer,
+        peer_series=peer_series,
+        dataset=str(dataset) if dataset else None,
+        seed=seed,
+    )
     print(json.dumps(result, default=float))
 
 
@@ -158,8 +174,14 @@ def planning_check(file: Path) -> None:
         if r.error:
             t.add_row(r.case_id, r.kind, "-", "-", "-", f"[red]{r.error}[/red]")
         for c in r.checks:
-            t.add_row(r.case_id, r.kind, c.name, f"{c.got}", f"{c.expected}",
-                      "[green]✓[/green]" if c.passed else "[red]✗[/red]")
+            t.add_row(
+                r.case_id,
+                r.kind,
+                c.name,
+                f"{c.got}",
+                f"{c.expected}",
+                "[green]✓[/green]" if c.passed else "[red]✗[/red]",
+            )
         failed += not r.passed
     console.print(t)
     console.print(f"{len(results) - failed} passed, {failed} failed")

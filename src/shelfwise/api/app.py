@@ -26,9 +26,14 @@ def create_app(ctx: Context) -> FastAPI:
     @app.middleware("http")
     async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > ctx.settings.max_body_bytes):
-            return errors.problem(413, "body_too_large",
-                                  f"request bodies are limited to {ctx.settings.max_body_bytes} bytes")
+        if length is not None and (
+            not length.isdigit() or int(length) > ctx.settings.max_body_bytes
+        ):
+            return errors.problem(
+                413,
+                "body_too_large",
+                f"request bodies are limited to {ctx.settings.max_body_bytes} bytes",
+            )
         return await call_next(request)
 
     for name in ROUTER_MODULES:

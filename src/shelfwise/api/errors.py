@@ -17,8 +17,14 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
-    body = {"type": f"https://shelfwise.dev/errors/{code}", "title": code.replace("_", " "),
-            "status": status, "code": code, "detail": detail, **extra}
+    body = {
+        "type": f"https://shelfwise.dev/errors/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -38,19 +44,30 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(400, "malformed_json", "the request body is not valid JSON")
         safe = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
-             "type": str(e.get("type", ""))}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in errors
         ]
-        code = "invalid_quantity" if any(
-            "qty" in [str(p) for p in e.get("loc", ())] for e in errors) else "invalid_request"
+        code = (
+            "invalid_quantity"
+            if any("qty" in [str(p) for p in e.get("loc", ())] for e in errors)
+            else "invalid_request"
+        )
         return problem(422, code, "the request does not match the schema", errors=safe)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
-                401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(
-            exc.status_code, "http_error")
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "body_too_large",
+            401: "unauthorized",
+            403: "forbidden",
+            429: "rate_limited",
+        }.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -48,8 +48,9 @@ def _engine(url: str | None) -> tuple[sa.Engine, str, str | None]:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     admin.dispose()
-    eng = sa.create_engine(normalize_url(url), pool_size=4,
-                           connect_args={"options": f"-csearch_path={schema}"})
+    eng = sa.create_engine(
+        normalize_url(url), pool_size=4, connect_args={"options": f"-csearch_path={schema}"}
+    )
     return eng, url, schema
 
 
@@ -78,42 +79,82 @@ def run_ledger_bench(
         engine.dispose()
 
 
-def _run(ctx: Context, engine: sa.Engine, ledger_lines: int, moves: int, queries: int,
-         say) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _run(
+    ctx: Context, engine: sa.Engine, ledger_lines: int, moves: int, queries: int, say
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     owner = catalog.create_owner(ctx, "BENCH", "Bench Brand")["id"]
     fac = catalog.create_facility(ctx, "BWH", "Bench DC")["id"]
     supplier = catalog.virtual_location(ctx, fac, LocationKind.SUPPLIER)
     customer = catalog.virtual_location(ctx, fac, LocationKind.CUSTOMER)
-    bins = catalog.create_locations(ctx, [
-        {"facility_id": fac, "code": f"A-{a:02d}-{b:02d}-A", "kind": "storage"}
-        for a in range(1, 11) for b in range(1, 21)
-    ])
+    bins = catalog.create_locations(
+        ctx,
+        [
+            {"facility_id": fac, "code": f"A-{a:02d}-{b:02d}-A", "kind": "storage"}
+            for a in range(1, 11)
+            for b in range(1, 21)
+        ],
+    )
     n_items = 2_000
-    items = catalog.create_items(ctx, [
-        ItemSpec(owner, f"SKU-{n:05d}", f"Bench item {n}", (with_check_digit(f"4006381{n:05d}"),))
-        for n in range(n_items)
-    ])
+    items = catalog.create_items(
+        ctx,
+        [
+            ItemSpec(
+                owner, f"SKU-{n:05d}", f"Bench item {n}", (with_check_digit(f"4006381{n:05d}"),)
+            )
+            for n in range(n_items)
+        ],
+    )
     hot = items[0]
-    ledger.post_movement(ctx, MovementCommand(owner, MovementType.RECEIPT,
-                                              (LineCommand(hot, supplier, bins[0], 10**9),)))
-    ledger.post_movement(ctx, MovementCommand(owner, MovementType.RECEIPT,
-                                              (LineCommand(hot, supplier, bins[1], 10**9),)))
+    ledger.post_movement(
+        ctx,
+        MovementCommand(owner, MovementType.RECEIPT, (LineCommand(hot, supplier, bins[0], 10**9),)),
+    )
+    ledger.post_movement(
+        ctx,
+        MovementCommand(owner, MovementType.RECEIPT, (LineCommand(hot, supplier, bins[1], 10**9),)),
+    )
 
     def mv(n: int, tag: str) -> MovementCommand:
         a, b = (bins[0], bins[1]) if n % 2 == 0 else (bins[1], bins[0])
-        return MovementCommand(owner, MovementType.MOVE, (LineCommand(hot, a, b, 1),),
-                               user="bench", device="RF-01", idempotency_key=f"{tag}-{n}")
+        return MovementCommand(
+            owner,
+            MovementType.MOVE,
+            (LineCommand(hot, a, b, 1),),
+            user="bench",
+            device="RF-01",
+            idempotency_key=f"{tag}-{n}",
+        )
 
     with engine.begin() as conn:
         pk = "INTEGER PRIMARY KEY" if engine.dialect.name == "sqlite" else "BIGSERIAL PRIMARY KEY"
         conn.exec_driver_sql(RAW_DDL.format(pk=pk))
-    raw = sa.table("bench_raw_lines", *[sa.column(c) for c in (
-        "movement_id", "owner_id", "item_id", "lot", "from_location_id", "to_location_id", "qty")])
+    raw = sa.table(
+        "bench_raw_lines",
+        *[
+            sa.column(c)
+            for c in (
+                "movement_id",
+                "owner_id",
+                "item_id",
+                "lot",
+                "from_location_id",
+                "to_location_id",
+                "qty",
+            )
+        ],
+    )
     raw_insert = sa.insert(raw)
 
     def raw_row(n: int) -> dict[str, Any]:
-        return {"movement_id": n, "owner_id": owner, "item_id": hot, "lot": "",
-                "from_location_id": bins[0], "to_location_id": bins[1], "qty": 1}
+        return {
+            "movement_id": n,
+            "owner_id": owner,
+            "item_id": hot,
+            "lot": "",
+            "from_location_id": bins[0],
+            "to_location_id": bins[1],
+            "qty": 1,
+        }
 
     say("single-movement transactions")
     n_single = max(200, moves // 5)
@@ -143,8 +184,15 @@ def _run(ctx: Context, engine: sa.Engine, ledger_lines: int, moves: int, queries
     n_holds = max(200, moves // 5)
     t = time.perf_counter()
     for n in range(n_holds):
-        ledger.place_hold(ctx, owner_id=owner, item_id=hot, facility_id=fac, qty=1,
-                          document_type="order", document_id=f"SO-{n}")
+        ledger.place_hold(
+            ctx,
+            owner_id=owner,
+            item_id=hot,
+            facility_id=fac,
+            qty=1,
+            document_type="order",
+            document_id=f"SO-{n}",
+        )
     hold_rate = _rate(n_holds, time.perf_counter() - t)
 
     say(f"bulk-loading {ledger_lines:,} ledger lines")
@@ -179,8 +227,16 @@ def _run(ctx: Context, engine: sa.Engine, ledger_lines: int, moves: int, queries
     }
 
 
-def _fill(engine: sa.Engine, owner: int, items: list[int], bins: list[int], supplier: int,
-          customer: int, target: int, now) -> int:  # type: ignore[no-untyped-def]
+def _fill(
+    engine: sa.Engine,
+    owner: int,
+    items: list[int],
+    bins: list[int],
+    supplier: int,
+    customer: int,
+    target: int,
+    now,
+) -> int:  # type: ignore[no-untyped-def]
     """Bulk-load background history (receipts then smaller shipments per item and bin),
     then rebuild balances from the ledger set-based so the books stay exact."""
     from shelfwise.storage.tables import movement_lines, movements
@@ -192,13 +248,28 @@ def _fill(engine: sa.Engine, owner: int, items: list[int], bins: list[int], supp
     while have < target:
         n = min(chunk, target - have)
         with engine.begin() as conn:
-            first = conn.execute(
-                sa.insert(movements).returning(movements.c.id, sort_by_parameter_order=True),
-                [{"owner_id": owner, "type": "receipt" if k % 2 == 0 else "ship", "reason": "",
-                  "document_type": "bulk", "document_id": "", "user_name": "bench",
-                  "device": "", "scans": "[]", "note": "", "created_at": now}
-                 for k in range(n)],
-            ).scalars().all()
+            first = (
+                conn.execute(
+                    sa.insert(movements).returning(movements.c.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "owner_id": owner,
+                            "type": "receipt" if k % 2 == 0 else "ship",
+                            "reason": "",
+                            "document_type": "bulk",
+                            "document_id": "",
+                            "user_name": "bench",
+                            "device": "",
+                            "scans": "[]",
+                            "note": "",
+                            "created_at": now,
+                        }
+                        for k in range(n)
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             rows = []
             for k, mid in enumerate(first):
                 item = items[1 + (have + k) // 2 % (len(items) - 1)]
@@ -207,10 +278,21 @@ def _fill(engine: sa.Engine, owner: int, items: list[int], bins: list[int], supp
                     rows.append((mid, item, supplier, b, 5 + rng.randint(0, 5)))
                 else:
                     rows.append((mid, item, b, customer, rng.randint(1, 5)))
-            conn.execute(sa.insert(movement_lines), [
-                {"movement_id": m, "owner_id": owner, "item_id": i, "lot": "",
-                 "from_location_id": f, "to_location_id": t, "qty": q}
-                for m, i, f, t, q in rows])
+            conn.execute(
+                sa.insert(movement_lines),
+                [
+                    {
+                        "movement_id": m,
+                        "owner_id": owner,
+                        "item_id": i,
+                        "lot": "",
+                        "from_location_id": f,
+                        "to_location_id": t,
+                        "qty": q,
+                    }
+                    for m, i, f, t, q in rows
+                ],
+            )
         have += n
     with engine.begin() as conn:
         rebuild_balances(conn)

@@ -16,17 +16,77 @@ ZONES = [("A", "Fast movers"), ("B", "Ambient reserve"), ("C", "Bulk")]
 AISLES, BAYS, LEVELS = 6, 11, "ABCDE"
 
 NOUNS = {
-    "ACME": ["Tent", "Sleeping bag", "Headlamp", "Trail shoe", "Rain jacket", "Backpack",
-             "Camp stove", "Water filter", "Trekking pole", "Dry bag"],
-    "NORDIC": ["Table lamp", "Linen throw", "Oak stool", "Wool rug", "Ceramic vase",
-               "Pendant light", "Cushion cover", "Birch shelf", "Candle holder", "Mirror"],
-    "PEAK": ["Whey protein", "Energy gel", "Electrolyte tabs", "Protein bar", "Creatine",
-             "Oat bar", "Recovery shake", "Multivitamin", "Caffeine gum", "Beta alanine"],
+    "ACME": [
+        "Tent",
+        "Sleeping bag",
+        "Headlamp",
+        "Trail shoe",
+        "Rain jacket",
+        "Backpack",
+        "Camp stove",
+        "Water filter",
+        "Trekking pole",
+        "Dry bag",
+    ],
+    "NORDIC": [
+        "Table lamp",
+        "Linen throw",
+        "Oak stool",
+        "Wool rug",
+        "Ceramic vase",
+        "Pendant light",
+        "Cushion cover",
+        "Birch shelf",
+        "Candle holder",
+        "Mirror",
+    ],
+    "PEAK": [
+        "Whey protein",
+        "Energy gel",
+        "Electrolyte tabs",
+        "Protein bar",
+        "Creatine",
+        "Oat bar",
+        "Recovery shake",
+        "Multivitamin",
+        "Caffeine gum",
+        "Beta alanine",
+    ],
 }
-ADJECTIVES = ["Classic", "Pro", "Lite", "Ultra", "Compact", "Deluxe", "Trail", "Urban",
-              "Alpine", "Coastal", "Summit", "Nordic", "Eco", "Max", "Mini", "Select"]
-VARIANTS = ["Black", "Green", "Sand", "Navy", "Red", "Grey", "Natural", "Large", "Small",
-            "Vanilla", "Chocolate", "Berry", "Citrus", "Unflavoured"]
+ADJECTIVES = [
+    "Classic",
+    "Pro",
+    "Lite",
+    "Ultra",
+    "Compact",
+    "Deluxe",
+    "Trail",
+    "Urban",
+    "Alpine",
+    "Coastal",
+    "Summit",
+    "Nordic",
+    "Eco",
+    "Max",
+    "Mini",
+    "Select",
+]
+VARIANTS = [
+    "Black",
+    "Green",
+    "Sand",
+    "Navy",
+    "Red",
+    "Grey",
+    "Natural",
+    "Large",
+    "Small",
+    "Vanilla",
+    "Chocolate",
+    "Berry",
+    "Citrus",
+    "Unflavoured",
+]
 
 
 def demo_items(owner_ids: dict[str, int], per_owner: int, rng: random.Random) -> list[ItemSpec]:
@@ -39,18 +99,20 @@ def demo_items(owner_ids: dict[str, int], per_owner: int, rng: random.Random) ->
             body = f"{prefix}{n:05d}"  # 12 digits: GS1 prefix + item reference
             each = with_check_digit(body)  # EAN-13
             case = with_check_digit("1" + body)  # GTIN-14 of the case
-            specs.append(ItemSpec(
-                owner_id=owner_ids[code],
-                sku=f"{code[:3]}-{noun[:4].upper().replace(' ', '')}-{n:04d}",
-                description=desc[:200],
-                gtins=(each, case),
-                case_pack=rng.choice([1, 4, 6, 12, 24]),
-                lot_tracked=tracked,
-                expiry_tracked=tracked,
-                weight_g=rng.randint(50, 9000),
-                length_mm=rng.randint(50, 800),
-                width_mm=rng.randint(50, 500),
-                height_mm=rng.randint(20, 400),
-                unit_cost_cents=rng.randint(150, 25000),
-            ))
+            specs.append(
+                ItemSpec(
+                    owner_id=owner_ids[code],
+                    sku=f"{code[:3]}-{noun[:4].upper().replace(' ', '')}-{n:04d}",
+                    description=desc[:200],
+                    gtins=(each, case),
+                    case_pack=rng.choice([1, 4, 6, 12, 24]),
+                    lot_tracked=tracked,
+                    expiry_tracked=tracked,
+                    weight_g=rng.randint(50, 9000),
+                    length_mm=rng.randint(50, 800),
+                    width_mm=rng.randint(50, 500),
+                    height_mm=rng.randint(20, 400),
+                    unit_cost_cents=rng.randint(150, 25000),
+                )
+            )
     return specs

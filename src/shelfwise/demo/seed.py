@@ -64,8 +64,14 @@ class Sku:
     stock: dict[int, deque] = field(default_factory=dict)
 
 
-def seed_demo(ctx: Context, *, seed: int = 7, console: Console | None = None,
-              days: int = DAYS, items_per_owner: int = ITEMS_PER_OWNER) -> dict[str, Any]:
+def seed_demo(
+    ctx: Context,
+    *,
+    seed: int = 7,
+    console: Console | None = None,
+    days: int = DAYS,
+    items_per_owner: int = ITEMS_PER_OWNER,
+) -> dict[str, Any]:
     """Create the demo unless the database already has owners. Returns a summary."""
     with ctx.read() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(owners)).scalar():
@@ -90,9 +96,18 @@ def seed_demo(ctx: Context, *, seed: int = 7, console: Console | None = None,
 
 def _summary(ctx: Context) -> dict[str, Any]:
     with ctx.read() as conn:
-        counts = {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar()
-                  for t in ("owners", "facilities", "items", "locations", "movements",
-                            "movement_lines", "holds")}
+        counts = {
+            t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar()
+            for t in (
+                "owners",
+                "facilities",
+                "items",
+                "locations",
+                "movements",
+                "movement_lines",
+                "holds",
+            )
+        }
     counts["ledger_ok"] = stock.verify(ctx)["ok"]
     return counts
 
@@ -103,18 +118,27 @@ def _build_catalog(ctx: Context, rng: random.Random, per_owner: int):
     for fcode, fname in FACILITIES:
         fid = catalog.create_facility(ctx, fcode, fname)["id"]
         s = Site(fid, fcode)
-        for kind, attr in ((LocationKind.SUPPLIER, "supplier"), (LocationKind.CUSTOMER, "customer"),
-                           (LocationKind.ADJUSTMENT, "adjustment"),
-                           (LocationKind.IN_TRANSIT, "in_transit")):
+        for kind, attr in (
+            (LocationKind.SUPPLIER, "supplier"),
+            (LocationKind.CUSTOMER, "customer"),
+            (LocationKind.ADJUSTMENT, "adjustment"),
+            (LocationKind.IN_TRANSIT, "in_transit"),
+        ):
             setattr(s, attr, catalog.virtual_location(ctx, fid, kind))
-        specs = [{"facility_id": fid, "code": f"{fcode}-DOCK-{n:02d}", "kind": "receiving"}
-                 for n in range(1, 5)]
-        specs += [{"facility_id": fid, "code": f"{fcode}-STAGE-{n:02d}", "kind": "staging"}
-                  for n in range(1, 4)]
-        specs += [{"facility_id": fid, "code": f"{fcode}-PACK-01", "kind": "packing"},
-                  {"facility_id": fid, "code": f"{fcode}-SHIP-01", "kind": "shipping"},
-                  {"facility_id": fid, "code": f"{fcode}-QUAR-01", "kind": "quarantine"},
-                  {"facility_id": fid, "code": f"{fcode}-DMG-01", "kind": "damaged"}]
+        specs = [
+            {"facility_id": fid, "code": f"{fcode}-DOCK-{n:02d}", "kind": "receiving"}
+            for n in range(1, 5)
+        ]
+        specs += [
+            {"facility_id": fid, "code": f"{fcode}-STAGE-{n:02d}", "kind": "staging"}
+            for n in range(1, 4)
+        ]
+        specs += [
+            {"facility_id": fid, "code": f"{fcode}-PACK-01", "kind": "packing"},
+            {"facility_id": fid, "code": f"{fcode}-SHIP-01", "kind": "shipping"},
+            {"facility_id": fid, "code": f"{fcode}-QUAR-01", "kind": "quarantine"},
+            {"facility_id": fid, "code": f"{fcode}-DMG-01", "kind": "damaged"},
+        ]
         n_fixed = len(specs)
         for zcode, zname in ZONES:
             zid = catalog.create_zone(ctx, fid, zcode, zname)["id"]
@@ -123,9 +147,16 @@ def _build_catalog(ctx: Context, rng: random.Random, per_owner: int):
                     for lv in LEVELS:
                         code = f"{zcode}-{a:02d}-{b:02d}-{lv}"
                         kind = "pick_face" if (zcode == "A" and lv == "A") else "storage"
-                        specs.append({"facility_id": fid, "zone_id": zid, "kind": kind,
-                                      "code": code, "barcode": f"{fcode}-{code}",
-                                      "capacity_units": 2000})
+                        specs.append(
+                            {
+                                "facility_id": fid,
+                                "zone_id": zid,
+                                "kind": kind,
+                                "code": code,
+                                "barcode": f"{fcode}-{code}",
+                                "capacity_units": 2000,
+                            }
+                        )
         ids = catalog.create_locations(ctx, specs)
         s.docks, s.staging = ids[:4], ids[4]
         s.quarantine, s.damaged = ids[9], ids[10]
@@ -146,8 +177,9 @@ def _build_catalog(ctx: Context, rng: random.Random, per_owner: int):
 
 
 class _Sim:
-    def __init__(self, ctx: Context, rng: random.Random, clock: SimClock, sites: list[Site],
-                 skus: list[Sku]) -> None:
+    def __init__(
+        self, ctx: Context, rng: random.Random, clock: SimClock, sites: list[Site], skus: list[Sku]
+    ) -> None:
         self.ctx, self.rng, self.clock, self.sites, self.skus = ctx, rng, clock, sites, skus
         self.lot_seq = 0
         self.in_transit: list[tuple[int, Site, Site, Sku, str, int]] = []
@@ -189,21 +221,39 @@ class _Sim:
                 if sku.lot_tracked:
                     self.lot_seq += 1
                     lot = f"L{today:%y%m}{self.lot_seq:05d}"
-                    new_lots.append({
-                        "owner_id": sku.owner_id, "item_id": sku.id, "code": lot,
-                        "expiry": today + timedelta(days=self.rng.randint(120, 540)),
-                        "created_at": self.ctx.now()})
+                    new_lots.append(
+                        {
+                            "owner_id": sku.owner_id,
+                            "item_id": sku.id,
+                            "code": lot,
+                            "expiry": today + timedelta(days=self.rng.randint(120, 540)),
+                            "created_at": self.ctx.now(),
+                        }
+                    )
                 doc = f"PO-{today:%y%m%d}-{site.code}"
-                cmds.append(MovementCommand(
-                    sku.owner_id, MovementType.RECEIPT,
-                    (LineCommand(sku.id, site.supplier, dock, qty, lot),),
-                    document_type="purchase_order", document_id=doc, user="receiver1",
-                    device="RF-07"))
-                puts.append(MovementCommand(
-                    sku.owner_id, MovementType.PUTAWAY,
-                    (LineCommand(sku.id, dock, sku.home[site.id], qty, lot),),
-                    document_type="purchase_order", document_id=doc, user="putaway2",
-                    device="RF-03", scans=(f"{site.code}-DOCK", str(sku.home[site.id]))))
+                cmds.append(
+                    MovementCommand(
+                        sku.owner_id,
+                        MovementType.RECEIPT,
+                        (LineCommand(sku.id, site.supplier, dock, qty, lot),),
+                        document_type="purchase_order",
+                        document_id=doc,
+                        user="receiver1",
+                        device="RF-07",
+                    )
+                )
+                puts.append(
+                    MovementCommand(
+                        sku.owner_id,
+                        MovementType.PUTAWAY,
+                        (LineCommand(sku.id, dock, sku.home[site.id], qty, lot),),
+                        document_type="purchase_order",
+                        document_id=doc,
+                        user="putaway2",
+                        device="RF-03",
+                        scans=(f"{site.code}-DOCK", str(sku.home[site.id])),
+                    )
+                )
                 sku.stock[site.id].append([lot, qty])
         if new_lots:
             with self.ctx.write() as conn:
@@ -217,7 +267,7 @@ class _Sim:
         wd = today.weekday()
         for site in self.sites:
             expected = sum(s.rate * s.weekly[wd] for s in self.skus) / 20
-            n_lines = max(1, int(self.rng.gauss(expected, expected ** 0.5)))
+            n_lines = max(1, int(self.rng.gauss(expected, expected**0.5)))
             picked = self.rng.choices(self.skus, weights=self.weights, k=n_lines)
             owner_lines: dict[int, list[LineCommand]] = defaultdict(list)
             bodies, dests = [], []
@@ -225,28 +275,50 @@ class _Sim:
                 want = max(1, int(self.rng.expovariate(1 / max(1.0, sku.rate * 2))))
                 order = f"SO-{today:%y%m%d}-{site.code}-{n:04d}"
                 for lot, qty in self._take(sku, site, want):
-                    bodies.append({"owner_id": sku.owner_id, "item_id": sku.id,
-                                   "facility_id": site.id, "qty": qty,
-                                   "location_id": sku.home[site.id], "lot": lot,
-                                   "document_type": "order", "document_id": order})
+                    bodies.append(
+                        {
+                            "owner_id": sku.owner_id,
+                            "item_id": sku.id,
+                            "facility_id": site.id,
+                            "qty": qty,
+                            "location_id": sku.home[site.id],
+                            "lot": lot,
+                            "document_type": "order",
+                            "document_id": order,
+                        }
+                    )
                     dests.append(LineCommand(sku.id, site.staging, site.customer, qty, lot))
             placed = ledger.place_holds(self.ctx, bodies)
             if post:
                 self.at(13)
-                ledger.post_holds(self.ctx, [
-                    ledger.HoldPost(h["hold_id"], b["qty"], site.staging, user="picker4",
-                                    device="RF-11")
-                    for h, b in zip(placed, bodies, strict=True)
-                ])
+                ledger.post_holds(
+                    self.ctx,
+                    [
+                        ledger.HoldPost(
+                            h["hold_id"], b["qty"], site.staging, user="picker4", device="RF-11"
+                        )
+                        for h, b in zip(placed, bodies, strict=True)
+                    ],
+                )
                 for b, line in zip(bodies, dests, strict=True):
                     owner_lines[b["owner_id"]].append(line)
                 self.at(16)
-                ledger.post_movements(self.ctx, [
-                    MovementCommand(o, MovementType.SHIP, tuple(lines), document_type="shipment",
-                                    document_id=f"SHP-{today:%y%m%d}-{site.code}-{o}",
-                                    user="shipper1", device="PACK-2")
-                    for o, lines in owner_lines.items() if lines
-                ])
+                ledger.post_movements(
+                    self.ctx,
+                    [
+                        MovementCommand(
+                            o,
+                            MovementType.SHIP,
+                            tuple(lines),
+                            document_type="shipment",
+                            document_id=f"SHP-{today:%y%m%d}-{site.code}-{o}",
+                            user="shipper1",
+                            device="PACK-2",
+                        )
+                        for o, lines in owner_lines.items()
+                        if lines
+                    ],
+                )
 
     def _take(self, sku: Sku, site: Site, want: int) -> list[tuple[str, int]]:
         """FEFO/FIFO from the model's lots in the home bin."""
@@ -278,9 +350,17 @@ class _Sim:
                 else:
                     line = LineCommand(sku.id, site.adjustment, sku.home[site.id], 1, lot)
                     q[0][1] += 1
-                cmds.append(MovementCommand(sku.owner_id, MovementType.COUNT, (line,),
-                                            reason="count_variance", document_type="count",
-                                            user="counter1", device="RF-02"))
+                cmds.append(
+                    MovementCommand(
+                        sku.owner_id,
+                        MovementType.COUNT,
+                        (line,),
+                        reason="count_variance",
+                        document_type="count",
+                        user="counter1",
+                        device="RF-02",
+                    )
+                )
         ledger.post_movements(self.ctx, cmds)
 
     def _transfer_out(self) -> None:
@@ -288,22 +368,34 @@ class _Sim:
         for sku in self.rng.sample(self.skus, 5):
             got = self._take(sku, src, max(1, int(sku.rate * 5)))
             for lot, qty in got:
-                ledger.post_movement(self.ctx, MovementCommand(
-                    sku.owner_id, MovementType.TRANSFER_OUT,
-                    (LineCommand(sku.id, sku.home[src.id], dst.in_transit, qty, lot),),
-                    document_type="transfer", document_id=f"TO-{self.clock.now:%y%m%d}",
-                    user="shipper1"))
+                ledger.post_movement(
+                    self.ctx,
+                    MovementCommand(
+                        sku.owner_id,
+                        MovementType.TRANSFER_OUT,
+                        (LineCommand(sku.id, sku.home[src.id], dst.in_transit, qty, lot),),
+                        document_type="transfer",
+                        document_id=f"TO-{self.clock.now:%y%m%d}",
+                        user="shipper1",
+                    ),
+                )
                 self.in_transit.append((self._day_index() + 4, src, dst, sku, lot, qty))
 
     def _transfer_in(self, day: int) -> None:
         due = [t for t in self.in_transit if t[0] <= self._day_index()]
         for t in due:
             _, _src, dst, sku, lot, qty = t
-            ledger.post_movement(self.ctx, MovementCommand(
-                sku.owner_id, MovementType.TRANSFER_IN,
-                (LineCommand(sku.id, dst.in_transit, sku.home[dst.id], qty, lot),),
-                document_type="transfer", document_id=f"TI-{self.clock.now:%y%m%d}",
-                user="receiver2"))
+            ledger.post_movement(
+                self.ctx,
+                MovementCommand(
+                    sku.owner_id,
+                    MovementType.TRANSFER_IN,
+                    (LineCommand(sku.id, dst.in_transit, sku.home[dst.id], qty, lot),),
+                    document_type="transfer",
+                    document_id=f"TI-{self.clock.now:%y%m%d}",
+                    user="receiver2",
+                ),
+            )
             dst_q = sku.stock[dst.id]
             dst_q.append([lot, qty])
             self.in_transit.remove(t)
@@ -316,10 +408,16 @@ class _Sim:
             sku = self.rng.choice(self.skus)
             got = self._take(sku, site, 2)
             for lot, qty in got:
-                ledger.post_movement(self.ctx, MovementCommand(
-                    sku.owner_id, MovementType.HOLD,
-                    (LineCommand(sku.id, sku.home[site.id], site.quarantine, qty, lot),),
-                    reason="suspected_damage", user="supervisor1"))
+                ledger.post_movement(
+                    self.ctx,
+                    MovementCommand(
+                        sku.owner_id,
+                        MovementType.HOLD,
+                        (LineCommand(sku.id, sku.home[site.id], site.quarantine, qty, lot),),
+                        reason="suspected_damage",
+                        user="supervisor1",
+                    ),
+                )
 
 
 __all__ = ["seed_demo", "UTC"]

@@ -85,7 +85,9 @@ class ItemSpec:
             if v < 0 or v > 10**12:
                 raise InvalidInput(f"{name} must be 0 or positive", code=f"invalid_{name}")
         if self.expiry_tracked and not self.lot_tracked:
-            raise InvalidInput("an expiry-tracked item must be lot-tracked", code="expiry_needs_lot")
+            raise InvalidInput(
+                "an expiry-tracked item must be lot-tracked", code="expiry_needs_lot"
+            )
         gtins = tuple(dict.fromkeys(normalize_gtin(g) for g in self.gtins))
         return ItemSpec(**{**self.__dict__, "gtins": gtins})
 

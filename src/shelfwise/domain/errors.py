@@ -66,6 +66,10 @@ class Shortfall:
         return self.needed - self.present
 
 
+def _where(s: Shortfall) -> str:
+    return f"location {s.location_id}" if s.location_id else f"facility {s.facility_id}"
+
+
 class InsufficientStock(ShelfwiseError):
     """A posting or hold would take physical stock (or availability) below zero.
 
@@ -78,8 +82,8 @@ class InsufficientStock(ShelfwiseError):
     def __init__(self, shortfalls: list[Shortfall], *, code: str | None = None) -> None:
         self.shortfalls = shortfalls
         parts = "; ".join(
-            f"item {s.item_id} at {'location ' + str(s.location_id) if s.location_id else 'facility ' + str(s.facility_id)}"
-            f"{' lot ' + s.lot if s.lot else ''}: needs {s.needed}, has {s.present}"
+            f"item {s.item_id} at {_where(s)}{' lot ' + s.lot if s.lot else ''}: "
+            f"needs {s.needed}, has {s.present}"
             for s in shortfalls
         )
         super().__init__(

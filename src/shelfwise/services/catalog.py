@@ -14,7 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from shelfwise.domain.catalog import ItemSpec, validate_code, validate_lot_code
 from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
-from shelfwise.domain.locations import AUTO_VIRTUAL_KINDS, PHYSICAL_KINDS, LocationKind, virtual_code
+from shelfwise.domain.locations import (
+    AUTO_VIRTUAL_KINDS,
+    PHYSICAL_KINDS,
+    LocationKind,
+    virtual_code,
+)
 from shelfwise.services.context import Context
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage.tables import facilities, item_gtins, items, locations, lots, owners, zones
@@ -106,7 +111,9 @@ def virtual_location(ctx: Context, facility_id: int, kind: LocationKind) -> int:
                 )
             ).scalar()
         if lid is None:
-            raise NotFound(f"facility {facility_id} has no {kind} location", code="location_not_found")
+            raise NotFound(
+                f"facility {facility_id} has no {kind} location", code="location_not_found"
+            )
         ctx.cache[key] = lid
     return ctx.cache[key]
 
@@ -144,7 +151,9 @@ def create_locations(ctx: Context, specs: list[dict[str, Any]]) -> list[int]:
         try:
             kind = LocationKind(s.get("kind"))
         except ValueError:
-            raise InvalidInput(f"unknown location kind {s.get('kind')!r}", code="invalid_kind") from None
+            raise InvalidInput(
+                f"unknown location kind {s.get('kind')!r}", code="invalid_kind"
+            ) from None
         if kind not in PHYSICAL_KINDS:
             raise InvalidInput(
                 f"{kind} locations are virtual and created with the facility", code="invalid_kind"
@@ -191,7 +200,9 @@ def create_locations(ctx: Context, specs: list[dict[str, Any]]) -> list[int]:
             )
             return [r[0] for r in result]
     except IntegrityError:
-        raise Conflict("a location code or barcode already exists", code="duplicate_location") from None
+        raise Conflict(
+            "a location code or barcode already exists", code="duplicate_location"
+        ) from None
 
 
 def get_location(ctx: Context, location_id: int) -> dict[str, Any]:
@@ -236,7 +247,9 @@ def create_items(ctx: Context, specs: list[ItemSpec], scope: Scope = None) -> li
     try:
         with ctx.write() as conn:
             owner_ids = {s.owner_id for s in valid}
-            found = set(conn.execute(sa.select(owners.c.id).where(owners.c.id.in_(owner_ids))).scalars())
+            found = set(
+                conn.execute(sa.select(owners.c.id).where(owners.c.id.in_(owner_ids))).scalars()
+            )
             if owner_ids - found:
                 raise NotFound(
                     f"owner {sorted(owner_ids - found)[0]} does not exist", code="owner_not_found"
@@ -262,7 +275,9 @@ def create_items(ctx: Context, specs: list[ItemSpec], scope: Scope = None) -> li
     except IntegrityError as e:
         msg = str(e.orig).lower()
         what = "GTIN" if "gtin" in msg else "SKU"
-        raise Conflict(f"an item with that {what} already exists", code=f"duplicate_{what.lower()}") from None
+        raise Conflict(
+            f"an item with that {what} already exists", code=f"duplicate_{what.lower()}"
+        ) from None
 
 
 def create_item(ctx: Context, spec: ItemSpec, scope: Scope = None) -> dict[str, Any]:
@@ -277,10 +292,20 @@ def get_item(ctx: Context, item_id: int, scope: Scope) -> dict[str, Any]:
     return row
 
 
-def update_item(ctx: Context, item_id: int, scope: Scope, changes: dict[str, Any]) -> dict[str, Any]:
+def update_item(
+    ctx: Context, item_id: int, scope: Scope, changes: dict[str, Any]
+) -> dict[str, Any]:
     """Only descriptive fields may change; tracking flags and owner never do, because
     stock already on the ledger was recorded under them."""
-    allowed = {"description", "weight_g", "length_mm", "width_mm", "height_mm", "unit_cost_cents", "case_pack"}
+    allowed = {
+        "description",
+        "weight_g",
+        "length_mm",
+        "width_mm",
+        "height_mm",
+        "unit_cost_cents",
+        "case_pack",
+    }
     bad = set(changes) - allowed
     if bad:
         raise InvalidInput(f"cannot change {sorted(bad)}", code="immutable_field")
@@ -295,7 +320,11 @@ def update_item(ctx: Context, item_id: int, scope: Scope, changes: dict[str, Any
 
 
 def list_items(
-    ctx: Context, scope: Scope, owner_id: int | None = None, limit: int = 100, offset: int = 0,
+    ctx: Context,
+    scope: Scope,
+    owner_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
     sku: str | None = None,
 ) -> list[dict[str, Any]]:
     stmt = sa.select(items).order_by(items.c.id).limit(limit).offset(offset)
@@ -330,21 +359,30 @@ def create_lot(
     if not item["lot_tracked"]:
         raise InvalidInput(f"item {item_id} is not lot-tracked", code="lot_not_tracked")
     if item["expiry_tracked"] and expiry is None:
-        raise InvalidInput(f"item {item_id} is expiry-tracked: the lot needs an expiry", code="expiry_required")
+        raise InvalidInput(
+            f"item {item_id} is expiry-tracked: the lot needs an expiry", code="expiry_required"
+        )
     try:
         with ctx.write() as conn:
             lid = conn.execute(
                 sa.insert(lots).values(
-                    owner_id=item["owner_id"], item_id=item_id, code=code, expiry=expiry,
+                    owner_id=item["owner_id"],
+                    item_id=item_id,
+                    code=code,
+                    expiry=expiry,
                     created_at=ctx.now(),
                 )
             ).inserted_primary_key[0]
             return cs.one(conn, sa.select(lots).where(lots.c.id == lid))  # type: ignore[return-value]
     except IntegrityError:
-        raise Conflict(f"lot {code!r} already exists for item {item_id}", code="duplicate_lot") from None
+        raise Conflict(
+            f"lot {code!r} already exists for item {item_id}", code="duplicate_lot"
+        ) from None
 
 
-def ensure_lot(ctx: Context, conn, owner_id: int, item_id: int, code: str, expiry: date | None) -> None:
+def ensure_lot(
+    ctx: Context, conn, owner_id: int, item_id: int, code: str, expiry: date | None
+) -> None:
     """Create a lot inside an ongoing transaction if it is new (receiving uses this)."""
     validate_lot_code(code)
     exists = conn.execute(
@@ -370,6 +408,8 @@ def lot_expiries(conn, item_ids: list[int]) -> dict[tuple[int, str], date | None
     return {
         (r.item_id, r.code): r.expiry
         for r in conn.execute(
-            sa.select(lots.c.item_id, lots.c.code, lots.c.expiry).where(lots.c.item_id.in_(item_ids))
+            sa.select(lots.c.item_id, lots.c.code, lots.c.expiry).where(
+                lots.c.item_id.in_(item_ids)
+            )
         )
     }

@@ -45,11 +45,20 @@ def request_hash(payload: Any) -> str:
 
 
 def movement_fingerprint(cmd: MovementCommand) -> str:
-    return request_hash([
-        cmd.owner_id, str(cmd.type), [tuple(ln.__dict__.values()) for ln in cmd.lines],
-        cmd.reason, cmd.document_type, cmd.document_id, cmd.user, cmd.device, list(cmd.scans),
-        cmd.note,
-    ])
+    return request_hash(
+        [
+            cmd.owner_id,
+            str(cmd.type),
+            [tuple(ln.__dict__.values()) for ln in cmd.lines],
+            cmd.reason,
+            cmd.document_type,
+            cmd.document_id,
+            cmd.user,
+            cmd.device,
+            list(cmd.scans),
+            cmd.note,
+        ]
+    )
 
 
 def _is_key_clash(err: IntegrityError) -> bool:
@@ -91,7 +100,9 @@ def post_movement(ctx: Context, cmd: MovementCommand) -> dict[str, Any]:
     return post_movements(ctx, [cmd])[0]
 
 
-def post_in(ctx: Context, conn: Connection, cmds: Sequence[MovementCommand]) -> list[dict[str, Any]]:
+def post_in(
+    ctx: Context, conn: Connection, cmds: Sequence[MovementCommand]
+) -> list[dict[str, Any]]:
     """Post inside a transaction the caller owns (workflow services compose with this)."""
     now = ctx.now()
     keyed = [c.idempotency_key for c in cmds if c.idempotency_key]
@@ -118,7 +129,8 @@ def post_in(ctx: Context, conn: Connection, cmds: Sequence[MovementCommand]) -> 
         return results  # type: ignore[return-value]
     work = [cmds[n] for n in todo]
     locs = cs.location_facts(
-        conn, {i for c in work for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
+        conn,
+        {i for c in work for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
         ctx.cache,
     )
     its = cs.item_facts(conn, {ln.item_id for c in work for ln in c.lines}, ctx.cache)
@@ -211,12 +223,13 @@ def explain_shortfall(
         return err
     with ctx.read() as conn:
         locs = cs.location_facts(
-            conn, {i for c in cmds for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
+            conn,
+            {i for c in cmds for ln in c.lines for i in (ln.from_location_id, ln.to_location_id)},
             ctx.cache,
         )
         deltas = compute_deltas(cmds, locs)
         shortfalls = []
-        for key, need in sorted(deltas.outflows.items()):
+        for key in sorted(deltas.outflows):
             if deltas.balances[key] >= 0 or key[2] not in locs:
                 continue
             row = conn.execute(
@@ -239,8 +252,15 @@ def explain_shortfall(
                 have = (lvl.sellable - lvl.allocated) if lvl else 0
             if have + deltas.balances[key] < 0 or kind == "stock_allocated":
                 shortfalls.append(
-                    Shortfall(key[0], key[1], key[2], key[3], -deltas.balances[key], have,
-                              locs[key[2]].facility_id)
+                    Shortfall(
+                        key[0],
+                        key[1],
+                        key[2],
+                        key[3],
+                        -deltas.balances[key],
+                        have,
+                        locs[key[2]].facility_id,
+                    )
                 )
     return InsufficientStock(shortfalls, code=kind)
 
@@ -270,8 +290,13 @@ def place_hold(
     """
     validate_quantity(qty)
     body = {
-        "owner_id": owner_id, "item_id": item_id, "facility_id": facility_id, "qty": qty,
-        "location_id": location_id, "lot": lot, "document_type": document_type,
+        "owner_id": owner_id,
+        "item_id": item_id,
+        "facility_id": facility_id,
+        "qty": qty,
+        "location_id": location_id,
+        "lot": lot,
+        "document_type": document_type,
         "document_id": document_id,
     }
     for attempt in range(MAX_ATTEMPTS):
@@ -334,19 +359,35 @@ def place_holds_in(
         return [place_hold_in(ctx, conn, b, e, k) for b, e, k in norm]
     now = ctx.now()
     its = cs.item_facts(conn, {b["item_id"] for b, _, _ in norm}, ctx.cache)
-    locs = cs.location_facts(conn, {b["location_id"] for b, _, _ in norm if b["location_id"]},
-                             ctx.cache)
+    locs = cs.location_facts(
+        conn, {b["location_id"] for b, _, _ in norm if b["location_id"]}, ctx.cache
+    )
     for b, _, _ in norm:
         _check_hold_target(b, its, locs)
-    ids = [r[0] for r in conn.execute(_INSERT_HOLDS, [
-        {**b, "state": "pending", "created_at": now, "expires_at": e} for b, e, _ in norm])]
-    for b, _ in sorted(zip([b for b, _, _ in norm], ids, strict=True),
-                       key=lambda t: (t[0]["owner_id"], t[0]["item_id"], t[0]["facility_id"])):
+    ids = [
+        r[0]
+        for r in conn.execute(
+            _INSERT_HOLDS,
+            [{**b, "state": "pending", "created_at": now, "expires_at": e} for b, e, _ in norm],
+        )
+    ]
+    for b, _ in sorted(
+        zip([b for b, _, _ in norm], ids, strict=True),
+        key=lambda t: (t[0]["owner_id"], t[0]["item_id"], t[0]["facility_id"]),
+    ):
         _reserve(conn, b)
-    ls.insert_events(conn, [{
-        "topic": "hold.placed", "owner_id": b["owner_id"], "created_at": now,
-        "payload": json.dumps({"hold_id": hid, **b}),
-    } for (b, _, _), hid in zip(norm, ids, strict=True)])
+    ls.insert_events(
+        conn,
+        [
+            {
+                "topic": "hold.placed",
+                "owner_id": b["owner_id"],
+                "created_at": now,
+                "payload": json.dumps({"hold_id": hid, **b}),
+            }
+            for (b, _, _), hid in zip(norm, ids, strict=True)
+        ],
+    )
     return [{"hold_id": hid, "replayed": False} for hid in ids]
 
 
@@ -383,8 +424,10 @@ def _reserve(conn: Connection, body: dict[str, Any]) -> None:
     ):
         row = conn.execute(
             sa.select(balances.c.qty - balances.c.allocated).where(
-                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
-                balances.c.location_id == location_id, balances.c.lot == lot,
+                balances.c.owner_id == owner_id,
+                balances.c.item_id == item_id,
+                balances.c.location_id == location_id,
+                balances.c.lot == lot,
             )
         ).scalar()
         raise InsufficientStock(
@@ -413,25 +456,43 @@ def place_hold_in(
             return {**prior[1], "replayed": True}
     owner_id = body["owner_id"]
     its = cs.item_facts(conn, [body["item_id"]], ctx.cache)
-    locs = cs.location_facts(conn, [body["location_id"]] if body["location_id"] else [],
-                             ctx.cache)
+    locs = cs.location_facts(conn, [body["location_id"]] if body["location_id"] else [], ctx.cache)
     _check_hold_target(body, its, locs)
     hold_id = conn.execute(
         sa.insert(holds).returning(holds.c.id),
-        {**body, "lot": body["lot"] or "", "state": "pending", "created_at": now,
-         "expires_at": expires_at},
+        {
+            **body,
+            "lot": body["lot"] or "",
+            "state": "pending",
+            "created_at": now,
+            "expires_at": expires_at,
+        },
     ).scalar_one()
     if idempotency_key:
-        ls.claim_keys(conn, [{
-            "key": f"hold:{idempotency_key}", "request_hash": h,
-            "response": json.dumps({"hold_id": hold_id}), "created_at": now,
-        }])
+        ls.claim_keys(
+            conn,
+            [
+                {
+                    "key": f"hold:{idempotency_key}",
+                    "request_hash": h,
+                    "response": json.dumps({"hold_id": hold_id}),
+                    "created_at": now,
+                }
+            ],
+        )
     _reserve(conn, body)
-    ls.insert_events(conn, [{
-        "topic": "hold.placed", "owner_id": b["owner_id"], "created_at": now,
-        "payload": json.dumps({"hold_id": hid, **b}),
-    } for (b, _, _), hid in zip(norm, ids, strict=True)])
-    return [{"hold_id": hid, "replayed": False} for hid in ids]
+    ls.insert_events(
+        conn,
+        [
+            {
+                "topic": "hold.placed",
+                "owner_id": owner_id,
+                "created_at": now,
+                "payload": json.dumps({"hold_id": hold_id, **body}),
+            }
+        ],
+    )
+    return {"hold_id": hold_id, "replayed": False}
 
 
 def _check_hold_target(body: dict[str, Any], its, locs) -> None:
@@ -467,88 +528,16 @@ def _reserve(conn: Connection, body: dict[str, Any]) -> None:
     ):
         row = conn.execute(
             sa.select(balances.c.qty - balances.c.allocated).where(
-                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
-                balances.c.location_id == location_id, balances.c.lot == lot,
+                balances.c.owner_id == owner_id,
+                balances.c.item_id == item_id,
+                balances.c.location_id == location_id,
+                balances.c.lot == lot,
             )
         ).scalar()
         raise InsufficientStock(
             [Shortfall(owner_id, item_id, location_id, lot, qty, row or 0, facility_id)],
             code="insufficient_available",
         )
-
-
-def place_hold_in(
-    ctx: Context,
-    conn: Connection,
-    body: dict[str, Any],
-    expires_at: datetime | None,
-    idempotency_key: str | None,
-) -> dict[str, Any]:
-    now = ctx.now()
-    h = request_hash(body)
-    if idempotency_key:
-        prior = ls.existing_keys(conn, [f"hold:{idempotency_key}"]).get(f"hold:{idempotency_key}")
-        if prior is not None:
-            if prior[0] != h:
-                raise Conflict(
-                    f"idempotency key {idempotency_key!r} was used for a different request",
-                    code="idempotency_key_reused",
-                )
-            return {**prior[1], "replayed": True}
-    owner_id, item_id, facility_id = body["owner_id"], body["item_id"], body["facility_id"]
-    item = cs.item_facts(conn, [item_id], ctx.cache).get(item_id)
-    if item is None or item.owner_id != owner_id:
-        raise NotFound(f"item {item_id} does not exist", code="item_not_found")
-    location_id, lot = body["location_id"], body["lot"] or ""
-    if location_id is not None:
-        loc = cs.location_facts(conn, [location_id], ctx.cache).get(location_id)
-        if loc is None:
-            raise NotFound(f"location {location_id} does not exist", code="location_not_found")
-        if loc.facility_id != facility_id or loc.kind not in SELLABLE_KINDS:
-            raise InvalidInput(
-                f"location {location_id} is not sellable stock of facility {facility_id}",
-                code="location_not_sellable",
-            )
-    elif lot:
-        raise InvalidInput("a hold on a lot must name its location", code="lot_needs_location")
-    hold_id = conn.execute(
-        sa.insert(holds).returning(holds.c.id),
-        {
-            "owner_id": owner_id, "item_id": item_id, "facility_id": facility_id,
-            "location_id": location_id, "lot": lot, "qty": body["qty"], "state": "pending",
-            "document_type": body["document_type"], "document_id": body["document_id"],
-            "created_at": now, "expires_at": expires_at,
-        },
-    ).scalar_one()
-    if idempotency_key:
-        ls.claim_keys(conn, [{
-            "key": f"hold:{idempotency_key}", "request_hash": h,
-            "response": json.dumps({"hold_id": hold_id}), "created_at": now,
-        }])
-    if not ls.reserve_level(conn, owner_id, item_id, facility_id, body["qty"]):
-        avail = _available(conn, owner_id, item_id, facility_id)
-        raise InsufficientStock(
-            [Shortfall(owner_id, item_id, None, lot, body["qty"], avail, facility_id)],
-            code="insufficient_available",
-        )
-    if location_id is not None and not ls.reserve_balance(
-        conn, owner_id, item_id, location_id, lot, body["qty"]
-    ):
-        row = conn.execute(
-            sa.select(balances.c.qty - balances.c.allocated).where(
-                balances.c.owner_id == owner_id, balances.c.item_id == item_id,
-                balances.c.location_id == location_id, balances.c.lot == lot,
-            )
-        ).scalar()
-        raise InsufficientStock(
-            [Shortfall(owner_id, item_id, location_id, lot, body["qty"], row or 0, facility_id)],
-            code="insufficient_available",
-        )
-    ls.insert_events(conn, [{
-        "topic": "hold.placed", "owner_id": owner_id, "created_at": now,
-        "payload": json.dumps({"hold_id": hold_id, **body}),
-    }])
-    return {"hold_id": hold_id, "replayed": False}
 
 
 def _available(conn: Connection, owner_id: int, item_id: int, facility_id: int) -> int:
@@ -597,9 +586,24 @@ def post_hold(
 
     Posting less than held is a partial post: the rest goes back to available.
     """
-    return post_holds(ctx, [HoldPost(hold_id, qty, to_location_id, from_location_id, lot,
-                                     user, device, scans, movement_type, idempotency_key)],
-                      scope)[0]
+    return post_holds(
+        ctx,
+        [
+            HoldPost(
+                hold_id,
+                qty,
+                to_location_id,
+                from_location_id,
+                lot,
+                user,
+                device,
+                scans,
+                movement_type,
+                idempotency_key,
+            )
+        ],
+        scope,
+    )[0]
 
 
 @dataclass(frozen=True)
@@ -644,7 +648,10 @@ def post_holds(
 
 
 def post_hold_in(
-    ctx: Context, conn: Connection, p: HoldPost, scope: frozenset[int] | None,
+    ctx: Context,
+    conn: Connection,
+    p: HoldPost,
+    scope: frozenset[int] | None,
     cmds: list[MovementCommand] | None = None,
 ) -> dict[str, Any]:
     """Post one hold inside the caller's transaction."""
@@ -662,7 +669,10 @@ _CLOSE_HOLD = sa.text(
 
 
 def post_holds_in(
-    ctx: Context, conn: Connection, posts: Sequence[HoldPost], scope: frozenset[int] | None,
+    ctx: Context,
+    conn: Connection,
+    posts: Sequence[HoldPost],
+    scope: frozenset[int] | None,
     cmds: list[MovementCommand] | None = None,
 ) -> list[dict[str, Any]]:
     """Post holds set-based inside the caller's transaction.
@@ -677,8 +687,7 @@ def post_holds_in(
     todo = []
     for n, p in enumerate(posts):
         if p.idempotency_key and f"mv:{p.idempotency_key}" in prior:
-            out[n] = {**prior[f"mv:{p.idempotency_key}"][1], "hold_id": p.hold_id,
-                      "replayed": True}
+            out[n] = {**prior[f"mv:{p.idempotency_key}"][1], "hold_id": p.hold_id, "replayed": True}
         else:
             todo.append(n)
     if not todo:
@@ -696,41 +705,66 @@ def post_holds_in(
             raise NotFound(f"hold {p.hold_id} does not exist", code="hold_not_found")
         check_transition(HoldState(h["state"]), HoldState.POSTED, p.hold_id)
         if p.qty > h["qty"]:
-            raise InvalidInput(f"hold {p.hold_id} reserves {h['qty']}; cannot post {p.qty}",
-                               code="over_post")
+            raise InvalidInput(
+                f"hold {p.hold_id} reserves {h['qty']}; cannot post {p.qty}", code="over_post"
+            )
         src = h["location_id"] if h["location_id"] is not None else p.from_location_id
         if src is None:
-            raise InvalidInput("name the location the stock is taken from",
-                               code="location_required")
+            raise InvalidInput(
+                "name the location the stock is taken from", code="location_required"
+            )
         if h["location_id"] is not None and p.from_location_id not in (None, h["location_id"]):
             raise InvalidInput("the hold is on another location", code="wrong_location")
         loc = cs.location_facts(conn, [src], ctx.cache).get(src)
         if loc is not None and loc.facility_id != h["facility_id"]:
             raise InvalidInput("the hold is for another facility", code="wrong_facility")
         the_lot = h["lot"] if h["location_id"] is not None else (p.lot or "")
-        work.append(MovementCommand(
-            owner_id=h["owner_id"], type=p.movement_type,
-            lines=(LineCommand(h["item_id"], src, p.to_location_id, p.qty, the_lot),),
-            document_type=h["document_type"], document_id=h["document_id"],
-            user=p.user, device=p.device, scans=p.scans, idempotency_key=p.idempotency_key,
-        ))
+        work.append(
+            MovementCommand(
+                owner_id=h["owner_id"],
+                type=p.movement_type,
+                lines=(LineCommand(h["item_id"], src, p.to_location_id, p.qty, the_lot),),
+                document_type=h["document_type"],
+                document_id=h["document_id"],
+                user=p.user,
+                device=p.device,
+                scans=p.scans,
+                idempotency_key=p.idempotency_key,
+            )
+        )
         releases.append(h)
     if cmds is not None:
         cmds.extend(work)
     # Release the reservations first so the movement may take the units it reserved.
     ls.release_many(conn, releases)
     results = post_in(ctx, conn, work)
-    closed = conn.execute(_CLOSE_HOLD, [
-        {"state": "posted", "now": now, "posted_qty": posts[n].qty,
-         "movement_id": r["movement_id"], "id": posts[n].hold_id}
-        for n, r in zip(todo, results, strict=True)
-    ]).rowcount
+    closed = conn.execute(
+        _CLOSE_HOLD,
+        [
+            {
+                "state": "posted",
+                "now": now,
+                "posted_qty": posts[n].qty,
+                "movement_id": r["movement_id"],
+                "id": posts[n].hold_id,
+            }
+            for n, r in zip(todo, results, strict=True)
+        ],
+    ).rowcount
     if closed != len(todo):
         raise Conflict("a hold in the batch is no longer pending", code="invalid_hold_state")
-    ls.insert_events(conn, [{
-        "topic": "hold.posted", "owner_id": h["owner_id"], "created_at": now,
-        "payload": json.dumps({"hold_id": h["id"], "qty": posts[n].qty}),
-    } for n, h in zip(todo, releases, strict=True)])
+    ls.insert_events(
+        conn,
+        [
+            {
+                "topic": "hold.posted",
+                "owner_id": h["owner_id"],
+                "created_at": now,
+                "payload": json.dumps({"hold_id": h["id"], "qty": posts[n].qty}),
+            }
+            for n, h in zip(todo, releases, strict=True)
+        ],
+    )
     for n, r in zip(todo, results, strict=True):
         out[n] = {**r, "hold_id": posts[n].hold_id}
     return out  # type: ignore[return-value]
@@ -745,12 +779,20 @@ def void_hold_in(ctx: Context, conn: Connection, hold_id: int, scope) -> dict[st
     h = _load_pending(conn, hold_id, scope, HoldState.VOIDED)
     if not ls.close_hold(conn, hold_id, "voided", ctx.now()):
         raise Conflict(f"hold {hold_id} is no longer pending", code="invalid_hold_state")
-    ls.release(conn, h["owner_id"], h["item_id"], h["facility_id"], h["location_id"], h["lot"],
-               h["qty"])
-    ls.insert_events(conn, [{
-        "topic": "hold.voided", "owner_id": h["owner_id"], "created_at": ctx.now(),
-        "payload": json.dumps({"hold_id": hold_id}),
-    }])
+    ls.release(
+        conn, h["owner_id"], h["item_id"], h["facility_id"], h["location_id"], h["lot"], h["qty"]
+    )
+    ls.insert_events(
+        conn,
+        [
+            {
+                "topic": "hold.voided",
+                "owner_id": h["owner_id"],
+                "created_at": ctx.now(),
+                "payload": json.dumps({"hold_id": hold_id}),
+            }
+        ],
+    )
     return {"hold_id": hold_id, "state": "voided"}
 
 
@@ -758,8 +800,16 @@ def expire_holds(ctx: Context) -> int:
     """Expire every pending hold past its time; returns how many."""
     with ctx.write() as conn:
         expired = ls.expire_due_holds(conn, ctx.now())
-        ls.insert_events(conn, [{
-            "topic": "hold.expired", "owner_id": h["owner_id"], "created_at": ctx.now(),
-            "payload": json.dumps({"hold_id": h["id"]}),
-        } for h in expired])
+        ls.insert_events(
+            conn,
+            [
+                {
+                    "topic": "hold.expired",
+                    "owner_id": h["owner_id"],
+                    "created_at": ctx.now(),
+                    "payload": json.dumps({"hold_id": h["id"]}),
+                }
+                for h in expired
+            ],
+        )
     return len(expired)

@@ -53,10 +53,14 @@ def get_movement(ctx: Context, movement_id: int, scope: Scope) -> dict[str, Any]
             dict(r._mapping)
             for r in conn.execute(
                 sa.select(
-                    movement_lines.c.item_id, movement_lines.c.lot,
-                    movement_lines.c.from_location_id, movement_lines.c.to_location_id,
+                    movement_lines.c.item_id,
+                    movement_lines.c.lot,
+                    movement_lines.c.from_location_id,
+                    movement_lines.c.to_location_id,
                     movement_lines.c.qty,
-                ).where(movement_lines.c.movement_id == movement_id).order_by(movement_lines.c.id)
+                )
+                .where(movement_lines.c.movement_id == movement_id)
+                .order_by(movement_lines.c.id)
             )
         ]
     out = dict(m._mapping)

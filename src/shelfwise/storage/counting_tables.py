@@ -177,8 +177,14 @@ replenishment_tasks = sa.Table(
 )
 
 
-def advance(conn: Connection, table: sa.Table, doc_id: int, allowed_from: Iterable[str],
-            target: str, **values: Any) -> bool:
+def advance(
+    conn: Connection,
+    table: sa.Table,
+    doc_id: int,
+    allowed_from: Iterable[str],
+    target: str,
+    **values: Any,
+) -> bool:
     """Move a document to ``target`` only if it is still in one of ``allowed_from``.
 
     One conditional UPDATE: a concurrent twin finds the state already changed and gets

@@ -61,9 +61,7 @@ def claim_keys(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(_INSERT_KEYS, list(rows))
 
 
-def insert_movements(
-    conn: Connection, cmds: Sequence[MovementCommand], now: datetime
-) -> list[int]:
+def insert_movements(conn: Connection, cmds: Sequence[MovementCommand], now: datetime) -> list[int]:
     rows = [
         {
             "owner_id": c.owner_id,
@@ -150,9 +148,7 @@ def lock_rows(conn: Connection, deltas: Deltas) -> None:
         )
 
 
-def apply_deltas(
-    conn: Connection, deltas: Deltas, locations: Mapping[int, LocationFacts]
-) -> None:
+def apply_deltas(conn: Connection, deltas: Deltas, locations: Mapping[int, LocationFacts]) -> None:
     """Add the movement's deltas to balances and stock levels, in key order.
 
     Takes (negative deltas on guarded stock) are UPDATEs that must find their row; a
@@ -166,8 +162,13 @@ def apply_deltas(
             continue
         guarded = is_guarded(locations[k[2]].kind)
         row = {
-            "owner_id": k[0], "item_id": k[1], "location_id": k[2], "lot": k[3],
-            "facility_id": locations[k[2]].facility_id, "qty": q, "guarded": guarded,
+            "owner_id": k[0],
+            "item_id": k[1],
+            "location_id": k[2],
+            "lot": k[3],
+            "facility_id": locations[k[2]].facility_id,
+            "qty": q,
+            "guarded": guarded,
         }
         (takes if guarded and q < 0 else puts).append(row)
     if takes and conn.execute(_BALANCE_TAKE, takes).rowcount != len(takes):
@@ -272,13 +273,21 @@ def release_many(conn: Connection, held: Sequence[Mapping[str, Any]]) -> None:
             b = (h["owner_id"], h["item_id"], h["location_id"], h["lot"])
             bins[b] = bins.get(b, 0) + h["qty"]
     if levels:
-        conn.execute(_RELEASE_LEVEL, [
-            {"owner_id": k[0], "item_id": k[1], "facility_id": k[2], "qty": q}
-            for k, q in sorted(levels.items())])
+        conn.execute(
+            _RELEASE_LEVEL,
+            [
+                {"owner_id": k[0], "item_id": k[1], "facility_id": k[2], "qty": q}
+                for k, q in sorted(levels.items())
+            ],
+        )
     if bins:
-        conn.execute(_RELEASE_BALANCE, [
-            {"owner_id": k[0], "item_id": k[1], "location_id": k[2], "lot": k[3], "qty": q}
-            for k, q in sorted(bins.items())])
+        conn.execute(
+            _RELEASE_BALANCE,
+            [
+                {"owner_id": k[0], "item_id": k[1], "location_id": k[2], "lot": k[3], "qty": q}
+                for k, q in sorted(bins.items())
+            ],
+        )
 
 
 def close_hold(

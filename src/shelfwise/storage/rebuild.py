@@ -32,11 +32,11 @@ def rebuild_balances(conn: Connection) -> None:
     assert all(any(b in buckets_for(k) for k in LocationKind) for b in buckets)
     conn.exec_driver_sql("DELETE FROM stock_levels")
     conn.exec_driver_sql(f"""
-        INSERT INTO stock_levels (owner_id, item_id, facility_id, {', '.join(buckets)}, allocated)
-        SELECT r.owner_id, r.item_id, r.facility_id, {', '.join('r.' + b for b in buckets)},
+        INSERT INTO stock_levels (owner_id, item_id, facility_id, {", ".join(buckets)}, allocated)
+        SELECT r.owner_id, r.item_id, r.facility_id, {", ".join("r." + b for b in buckets)},
                COALESCE(h.q, 0)
         FROM (SELECT b.owner_id, b.item_id, b.facility_id,
-                     {', '.join(f'{_bucket_case(b)} AS {b}' for b in buckets)}
+                     {", ".join(f"{_bucket_case(b)} AS {b}" for b in buckets)}
               FROM balances b JOIN locations l ON l.id = b.location_id
               GROUP BY b.owner_id, b.item_id, b.facility_id) r
         LEFT JOIN (SELECT owner_id, item_id, facility_id, SUM(qty) AS q FROM holds

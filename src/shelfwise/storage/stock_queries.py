@@ -23,8 +23,16 @@ from shelfwise.storage.tables import (
     stock_levels,
 )
 
-FIGURES = ("on_hand", "available", "allocated", "in_process", "held", "in_transit", "receiving",
-           "sellable")
+FIGURES = (
+    "on_hand",
+    "available",
+    "allocated",
+    "in_process",
+    "held",
+    "in_transit",
+    "receiving",
+    "sellable",
+)
 
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +89,18 @@ def facility_totals(
 ) -> list[dict[str, Any]]:
     """Totals per facility and owner (set-based, for dashboards)."""
     sl = stock_levels
-    cols = [sa.func.sum(getattr(sl.c, c)).label(c) for c in
-            ("on_hand", "sellable", "receiving", "in_process", "held", "in_transit", "allocated")]
+    cols = [
+        sa.func.sum(getattr(sl.c, c)).label(c)
+        for c in (
+            "on_hand",
+            "sellable",
+            "receiving",
+            "in_process",
+            "held",
+            "in_transit",
+            "allocated",
+        )
+    ]
     stmt = (
         sa.select(sl.c.facility_id, sl.c.owner_id, *cols, sa.func.count().label("items"))
         .group_by(sl.c.facility_id, sl.c.owner_id)
@@ -92,8 +110,15 @@ def facility_totals(
         stmt = stmt.where(sl.c.owner_id.in_(list(scope)))
     if facility_id is not None:
         stmt = stmt.where(sl.c.facility_id == facility_id)
-    return [_figures({k: (int(v) if v is not None and k != "facility_id" else v)
-                      for k, v in r._mapping.items()}) for r in conn.execute(stmt)]
+    return [
+        _figures(
+            {
+                k: (int(v) if v is not None and k != "facility_id" else v)
+                for k, v in r._mapping.items()
+            }
+        )
+        for r in conn.execute(stmt)
+    ]
 
 
 def bin_balances(
@@ -110,9 +135,17 @@ def bin_balances(
     b = balances
     stmt = (
         sa.select(
-            b.c.owner_id, b.c.item_id, items.c.sku, b.c.location_id,
-            locations.c.code.label("location_code"), locations.c.kind, b.c.facility_id,
-            b.c.lot, lots.c.expiry, b.c.qty, b.c.allocated,
+            b.c.owner_id,
+            b.c.item_id,
+            items.c.sku,
+            b.c.location_id,
+            locations.c.code.label("location_code"),
+            locations.c.kind,
+            b.c.facility_id,
+            b.c.lot,
+            lots.c.expiry,
+            b.c.qty,
+            b.c.allocated,
         )
         .join(items, items.c.id == b.c.item_id)
         .join(locations, locations.c.id == b.c.location_id)
@@ -148,9 +181,21 @@ def history(
     ml, m = movement_lines, movements
     stmt = (
         sa.select(
-            ml.c.id.label("line_id"), ml.c.movement_id, m.c.type, m.c.reason, m.c.user_name,
-            m.c.device, m.c.scans, m.c.document_type, m.c.document_id, m.c.created_at,
-            ml.c.owner_id, ml.c.item_id, ml.c.lot, ml.c.from_location_id, ml.c.to_location_id,
+            ml.c.id.label("line_id"),
+            ml.c.movement_id,
+            m.c.type,
+            m.c.reason,
+            m.c.user_name,
+            m.c.device,
+            m.c.scans,
+            m.c.document_type,
+            m.c.document_id,
+            m.c.created_at,
+            ml.c.owner_id,
+            ml.c.item_id,
+            ml.c.lot,
+            ml.c.from_location_id,
+            ml.c.to_location_id,
             ml.c.qty,
         )
         .join(m, m.c.id == ml.c.movement_id)

@@ -109,7 +109,9 @@ def get_item(item_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depen
 
 @router.patch("/items/{item_id}")
 def patch_item(
-    item_id: int, body: ItemPatch, ctx: Context = Depends(get_ctx),
+    item_id: int,
+    body: ItemPatch,
+    ctx: Context = Depends(get_ctx),
     scope: Scope = Depends(get_scope),
 ):
     return catalog.update_item(ctx, item_id, scope, body.model_dump(exclude_none=True))

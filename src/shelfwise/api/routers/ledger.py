@@ -27,7 +27,9 @@ def _movement_type(value: str) -> MovementType:
     try:
         return MovementType(value)
     except ValueError:
-        raise InvalidInput(f"unknown movement type {value!r}", code="invalid_movement_type") from None
+        raise InvalidInput(
+            f"unknown movement type {value!r}", code="invalid_movement_type"
+        ) from None
 
 
 @router.post("/movements", status_code=201)
@@ -43,16 +45,23 @@ def post_movement(
         owner_id=body.owner_id,
         type=_movement_type(body.type),
         lines=tuple(LineCommand(**ln.model_dump()) for ln in body.lines),
-        reason=body.reason, document_type=body.document_type, document_id=body.document_id,
-        user=actor, device=body.device, scans=tuple(body.scans),
-        note=body.note, idempotency_key=idempotency_key,
+        reason=body.reason,
+        document_type=body.document_type,
+        document_id=body.document_id,
+        user=actor,
+        device=body.device,
+        scans=tuple(body.scans),
+        note=body.note,
+        idempotency_key=idempotency_key,
     )
     res = ledger.post_movement(ctx, cmd)
     return {**stock.get_movement(ctx, res["movement_id"], scope), "replayed": res["replayed"]}
 
 
 @router.get("/movements/{movement_id}")
-def get_movement(movement_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)):
+def get_movement(
+    movement_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+):
     return stock.get_movement(ctx, movement_id, scope)
 
 
@@ -82,12 +91,24 @@ def post_hold(
     scope: Scope = Depends(get_scope),
     actor: str = Depends(get_actor),
 ):
-    res = ledger.post_hold(ctx, hold_id, qty=body.qty, to_location_id=body.to_location_id,
-                           from_location_id=body.from_location_id, lot=body.lot, scope=scope, user=actor,
-                           device=body.device, scans=tuple(body.scans),
-                           idempotency_key=idempotency_key)
-    return {**ledger.get_hold(ctx, hold_id, scope), "movement_id": res["movement_id"],
-            "replayed": res["replayed"]}
+    res = ledger.post_hold(
+        ctx,
+        hold_id,
+        qty=body.qty,
+        to_location_id=body.to_location_id,
+        from_location_id=body.from_location_id,
+        lot=body.lot,
+        scope=scope,
+        user=actor,
+        device=body.device,
+        scans=tuple(body.scans),
+        idempotency_key=idempotency_key,
+    )
+    return {
+        **ledger.get_hold(ctx, hold_id, scope),
+        "movement_id": res["movement_id"],
+        "replayed": res["replayed"],
+    }
 
 
 @router.post("/holds/{hold_id}/void")
@@ -111,13 +132,21 @@ def stock_levels(
     scope: Scope = Depends(get_scope),
 ):
     """On hand, available, allocated, in process, held, in transit per item × facility."""
-    return stock.levels(ctx, scope, owner_id=owner_id, item_id=item_id, facility_id=facility_id,
-                        limit=p["limit"], offset=p["offset"])
+    return stock.levels(
+        ctx,
+        scope,
+        owner_id=owner_id,
+        item_id=item_id,
+        facility_id=facility_id,
+        limit=p["limit"],
+        offset=p["offset"],
+    )
 
 
 @router.get("/stock/facilities")
 def stock_by_facility(
-    facility_id: int | None = None, ctx: Context = Depends(get_ctx),
+    facility_id: int | None = None,
+    ctx: Context = Depends(get_ctx),
     scope: Scope = Depends(get_scope),
 ):
     return stock.facility_totals(ctx, scope, facility_id)
@@ -133,8 +162,15 @@ def bin_balances(
     scope: Scope = Depends(get_scope),
 ):
     """Balances by location and lot (with lot expiry)."""
-    return stock.bin_balances(ctx, scope, item_id=item_id, location_id=location_id,
-                              facility_id=facility_id, limit=p["limit"], offset=p["offset"])
+    return stock.bin_balances(
+        ctx,
+        scope,
+        item_id=item_id,
+        location_id=location_id,
+        facility_id=facility_id,
+        limit=p["limit"],
+        offset=p["offset"],
+    )
 
 
 @router.get("/history")
@@ -147,7 +183,8 @@ def history(
     scope: Scope = Depends(get_scope),
 ):
     """Ledger lines for an item or location, newest first; page with ``before_id``."""
-    rows = stock.history(ctx, scope, item_id=item_id, location_id=location_id,
-                         before_id=before_id, limit=limit)
+    rows = stock.history(
+        ctx, scope, item_id=item_id, location_id=location_id, before_id=before_id, limit=limit
+    )
     nxt = rows[-1]["line_id"] if len(rows) == limit else None
     return {"lines": rows, "next_before_id": nxt}
