@@ -16,7 +16,6 @@ from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
 from shelfwise.storage.migrate import upgrade
-from shelfwise.storage.tables import metadata
 
 PG_URL = os.environ.get("SHELFWISE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -58,9 +57,12 @@ def pg_engine() -> Iterator[sa.Engine]:
 
 
 def _truncate_pg(engine: sa.Engine) -> None:
-    names = ", ".join(t.name for t in metadata.sorted_tables)
+    """Empty every table the migrations made (not just those in ``metadata``)."""
     with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename <> 'alembic_version'")]
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -112,6 +112,20 @@ def ledger_verify(
     raise typer.Exit(0 if report["ok"] else 1)
 
 
+@ledger_app.command("seal")
+def ledger_seal(database_url: DbUrl = None) -> None:
+    """Seal the ledger: chain a hash over every line since the last seal."""
+    from shelfwise.bootstrap import build_context
+    from shelfwise.services import stock
+
+    row = stock.seal(build_context(_settings(database_url)))
+    if row is None:
+        console.print("nothing new to seal")
+    else:
+        console.print(f"sealed lines {row['from_line_id'] + 1}..{row['to_line_id']} "
+                      f"({row['line_count']} lines) hash {row['hash'][:16]}…")
+
+
 @bench_app.command("ledger")
 def bench_ledger(
     database_url: DbUrl = None,

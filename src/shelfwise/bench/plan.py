@@ -69,9 +69,7 @@ def plan_suggestions(
 
 
 _Z_GRID = np.linspace(-4.0, 6.0, 2001)
-_LOSS_GRID = np.array(
-    [NormalDist().pdf(z) - z * (1 - NormalDist().cdf(z)) for z in _Z_GRID]
-)
+_LOSS_GRID = np.array([NormalDist().pdf(z) - z * (1 - NormalDist().cdf(z)) for z in _Z_GRID])
 
 
 def fill_rate_z(sigma: np.ndarray, mean_per_period: np.ndarray, target: float) -> np.ndarray:
@@ -132,6 +130,7 @@ def accuracy_table(
     actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, kinds: np.ndarray, season: int
 ) -> dict[str, dict[str, float]]:
     """WAPE, MASE, RMSSE and bias overall and per kind."""
+
     def rounded(values: dict[str, float]) -> dict[str, float]:
         return {key: round(value, 4) for key, value in values.items()}
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from shelfwise.domain.errors import NotFound
 from shelfwise.services.context import Context
 from shelfwise.storage import stock_queries as q
+from shelfwise.storage import seals
 from shelfwise.storage import verify as verifier
 from shelfwise.storage.tables import movement_lines, movements
 
@@ -70,5 +71,15 @@ def get_movement(ctx: Context, movement_id: int, scope: Scope) -> dict[str, Any]
 
 
 def verify(ctx: Context) -> dict[str, Any]:
+    """Balances vs ledger, conservation, non-negativity, allocations, and the seal chain."""
     with ctx.read() as conn:
-        return verifier.verify(conn)
+        report = verifier.verify(conn)
+        report.update(seals.check_seals(conn))
+    report["ok"] = report["ok"] and report["broken_seals"] == 0
+    return report
+
+
+def seal(ctx: Context) -> dict[str, Any] | None:
+    """Seal the ledger up to now (``shelfwise ledger seal``, and at period close)."""
+    with ctx.write() as conn:
+        return seals.seal(conn, ctx.now())

@@ -4,4 +4,6 @@ app mounts under ``/api`` (a new capability adds one line here)."""
 ROUTER_MODULES = [
     "catalog",
     "ledger",
+    "counting",
+    "movements_floor",
 ]

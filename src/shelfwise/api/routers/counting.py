@@ -79,90 +79,150 @@ def _tol(b: ToleranceIn) -> Tolerance:
 
 
 @router.post("/item-classes/compute")
-def compute_classes(body: ClassifyIn, ctx: Context = Depends(get_ctx),
-                    scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def compute_classes(
+    body: ClassifyIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> list[dict[str, Any]]:
     return counting.classify_items(
-        ctx, owner_id=body.owner_id, facility_id=body.facility_id, since=body.since,
-        until=body.until, basis=body.basis, cuts=AbcCuts(body.a_share, body.b_share),
-        scope=scope)
+        ctx,
+        owner_id=body.owner_id,
+        facility_id=body.facility_id,
+        since=body.since,
+        until=body.until,
+        basis=body.basis,
+        cuts=AbcCuts(body.a_share, body.b_share),
+        scope=scope,
+    )
 
 
 @router.get("/item-classes")
-def list_classes(owner_id: int | None = None, facility_id: int | None = None,
-                 pg: dict = Depends(page), ctx: Context = Depends(get_ctx),
-                 scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
-    return counting.list_item_classes(ctx, scope, owner_id=owner_id, facility_id=facility_id,
-                                      **pg)
+def list_classes(
+    owner_id: int | None = None,
+    facility_id: int | None = None,
+    pg: dict = Depends(page),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
+    return counting.list_item_classes(ctx, scope, owner_id=owner_id, facility_id=facility_id, **pg)
 
 
 @router.post("/count-plan")
-def count_plan(body: PlanIn, ctx: Context = Depends(get_ctx),
-               scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
-    return counting.count_plan(ctx, owner_id=body.owner_id, facility_id=body.facility_id,
-                               start=body.start, days=body.days,
-                               frequencies=body.frequencies, scope=scope)
+def count_plan(
+    body: PlanIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> list[dict[str, Any]]:
+    return counting.count_plan(
+        ctx,
+        owner_id=body.owner_id,
+        facility_id=body.facility_id,
+        start=body.start,
+        days=body.days,
+        frequencies=body.frequencies,
+        scope=scope,
+    )
 
 
 @router.post("/count-tasks", status_code=201)
-def create_tasks(body: TasksIn, ctx: Context = Depends(get_ctx),
-                 scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
-    return counting.create_count_tasks(ctx, owner_id=body.owner_id,
-                                       location_ids=body.location_ids, tolerance=_tol(body),
-                                       due_date=body.due_date, scope=scope)
+def create_tasks(
+    body: TasksIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> list[dict[str, Any]]:
+    return counting.create_count_tasks(
+        ctx,
+        owner_id=body.owner_id,
+        location_ids=body.location_ids,
+        tolerance=_tol(body),
+        due_date=body.due_date,
+        scope=scope,
+    )
 
 
 @router.post("/count-tasks/scheduled", status_code=201)
-def create_scheduled(body: ScheduledIn, ctx: Context = Depends(get_ctx),
-                     scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def create_scheduled(
+    body: ScheduledIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> list[dict[str, Any]]:
     return counting.create_scheduled_tasks(
-        ctx, owner_id=body.owner_id, facility_id=body.facility_id, day=body.day,
-        frequencies=body.frequencies, tolerance=_tol(body), anchor=body.anchor, scope=scope)
+        ctx,
+        owner_id=body.owner_id,
+        facility_id=body.facility_id,
+        day=body.day,
+        frequencies=body.frequencies,
+        tolerance=_tol(body),
+        anchor=body.anchor,
+        scope=scope,
+    )
 
 
 @router.get("/count-tasks")
-def list_tasks(facility_id: int | None = None, state: str | None = None,
-               pg: dict = Depends(page), ctx: Context = Depends(get_ctx),
-               scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def list_tasks(
+    facility_id: int | None = None,
+    state: str | None = None,
+    pg: dict = Depends(page),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
     return counting.list_count_tasks(ctx, scope, facility_id=facility_id, state=state, **pg)
 
 
 @router.get("/count-tasks/{task_id}")
-def get_task(task_id: int, ctx: Context = Depends(get_ctx),
-             scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def get_task(
+    task_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return counting.get_count_task(ctx, task_id, scope)
 
 
 @router.post("/count-tasks/{task_id}/submit")
-def submit(task_id: int, body: SubmitIn, ctx: Context = Depends(get_ctx),
-           scope: Scope = Depends(get_scope), actor: str = Depends(get_actor)) -> dict[str, Any]:
+def submit(
+    task_id: int,
+    body: SubmitIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     return counting.submit_count(
-        ctx, task_id, location_scan=body.location_scan,
-        lines=[CountedLine(ln.scan, ln.qty, ln.lot) for ln in body.lines], user=actor,
-        device=body.device, scope=scope)
+        ctx,
+        task_id,
+        location_scan=body.location_scan,
+        lines=[CountedLine(ln.scan, ln.qty, ln.lot) for ln in body.lines],
+        user=actor,
+        device=body.device,
+        scope=scope,
+    )
 
 
 @router.get("/count-tasks/{task_id}/review")
-def review(task_id: int, ctx: Context = Depends(get_ctx),
-           scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def review(
+    task_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return counting.review_count(ctx, task_id, scope)
 
 
 @router.post("/count-tasks/{task_id}/approve")
-def approve(task_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
-            actor: str = Depends(get_actor)) -> dict[str, Any]:
+def approve(
+    task_id: int,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     return counting.approve_count(ctx, task_id, user=actor, scope=scope)
 
 
 @router.post("/count-tasks/{task_id}/cancel")
-def cancel(task_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
-           actor: str = Depends(get_actor)) -> dict[str, Any]:
+def cancel(
+    task_id: int,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     return counting.cancel_count(ctx, task_id, user=actor, scope=scope)
 
 
 @router.get("/counts/accuracy")
-def accuracy(owner_id: int | None = None, facility_id: int | None = None,
-             since: datetime | None = Query(None), until: datetime | None = Query(None),
-             ctx: Context = Depends(get_ctx),
-             scope: Scope = Depends(get_scope)) -> dict[str, Any]:
-    return counting.record_accuracy(ctx, scope, owner_id=owner_id, facility_id=facility_id,
-                                    since=since, until=until)
+def accuracy(
+    owner_id: int | None = None,
+    facility_id: int | None = None,
+    since: datetime | None = Query(None),
+    until: datetime | None = Query(None),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> dict[str, Any]:
+    return counting.record_accuracy(
+        ctx, scope, owner_id=owner_id, facility_id=facility_id, since=since, until=until
+    )

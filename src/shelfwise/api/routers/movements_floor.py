@@ -48,19 +48,29 @@ class ReleaseStockIn(Body):
 
 
 @router.post("/quarantine/hold", status_code=201)
-def hold_stock(body: HoldStockIn, idempotency_key: str | None = IdemKey,
-               ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
-               actor: str = Depends(get_actor)) -> dict[str, Any]:
-    return quarantine.hold_stock(ctx, **body.model_dump(), user=actor,
-                                 idempotency_key=idempotency_key, scope=scope)
+def hold_stock(
+    body: HoldStockIn,
+    idempotency_key: str | None = IdemKey,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
+    return quarantine.hold_stock(
+        ctx, **body.model_dump(), user=actor, idempotency_key=idempotency_key, scope=scope
+    )
 
 
 @router.post("/quarantine/release", status_code=201)
-def release_stock(body: ReleaseStockIn, idempotency_key: str | None = IdemKey,
-                  ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
-                  actor: str = Depends(get_actor)) -> dict[str, Any]:
-    return quarantine.release_stock(ctx, **body.model_dump(), user=actor,
-                                    idempotency_key=idempotency_key, scope=scope)
+def release_stock(
+    body: ReleaseStockIn,
+    idempotency_key: str | None = IdemKey,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
+    return quarantine.release_stock(
+        ctx, **body.model_dump(), user=actor, idempotency_key=idempotency_key, scope=scope
+    )
 
 
 # ------------------------------------------------------------------ transfers
@@ -104,55 +114,82 @@ class TransferReceiveIn(Body):
 
 
 @router.post("/transfers", status_code=201)
-def create_transfer(body: TransferIn, ctx: Context = Depends(get_ctx),
-                    scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def create_transfer(
+    body: TransferIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return transfers.create_transfer(
-        ctx, owner_id=body.owner_id, source_facility_id=body.source_facility_id,
-        dest_facility_id=body.dest_facility_id, reference=body.reference,
-        lines=[TransferLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines], scope=scope)
+        ctx,
+        owner_id=body.owner_id,
+        source_facility_id=body.source_facility_id,
+        dest_facility_id=body.dest_facility_id,
+        reference=body.reference,
+        lines=[TransferLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines],
+        scope=scope,
+    )
 
 
 @router.get("/transfers")
-def list_transfers(facility_id: int | None = None, state: str | None = None,
-                   pg: dict = Depends(page), ctx: Context = Depends(get_ctx),
-                   scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def list_transfers(
+    facility_id: int | None = None,
+    state: str | None = None,
+    pg: dict = Depends(page),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
     return transfers.list_transfers(ctx, scope, facility_id=facility_id, state=state, **pg)
 
 
 @router.get("/transfers/{transfer_id}")
-def get_transfer(transfer_id: int, ctx: Context = Depends(get_ctx),
-                 scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def get_transfer(
+    transfer_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return transfers.get_transfer(ctx, transfer_id, scope)
 
 
 @router.post("/transfers/{transfer_id}/ship")
-def ship_transfer(transfer_id: int, body: ShipIn, ctx: Context = Depends(get_ctx),
-                  scope: Scope = Depends(get_scope),
-                  actor: str = Depends(get_actor)) -> dict[str, Any]:
+def ship_transfer(
+    transfer_id: int,
+    body: ShipIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     picks = [ShipPick(p.line_id, p.from_location_id, p.lot, p.item_scan) for p in body.picks]
-    return transfers.ship_transfer(ctx, transfer_id, picks=picks, user=actor,
-                                   device=body.device, scope=scope)
+    return transfers.ship_transfer(
+        ctx, transfer_id, picks=picks, user=actor, device=body.device, scope=scope
+    )
 
 
 @router.post("/transfers/{transfer_id}/receive")
-def receive_transfer(transfer_id: int, body: TransferReceiveIn,
-                     ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
-                     actor: str = Depends(get_actor)) -> dict[str, Any]:
+def receive_transfer(
+    transfer_id: int,
+    body: TransferReceiveIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     return transfers.receive_transfer(
-        ctx, transfer_id, to_location_id=body.to_location_id,
-        line_locations={ln.line_id: ln.to_location_id for ln in body.lines}, user=actor,
-        device=body.device, scope=scope)
+        ctx,
+        transfer_id,
+        to_location_id=body.to_location_id,
+        line_locations={ln.line_id: ln.to_location_id for ln in body.lines},
+        user=actor,
+        device=body.device,
+        scope=scope,
+    )
 
 
 @router.post("/transfers/{transfer_id}/cancel")
-def cancel_transfer(transfer_id: int, ctx: Context = Depends(get_ctx),
-                    scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def cancel_transfer(
+    transfer_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return transfers.cancel_transfer(ctx, transfer_id, scope=scope)
 
 
 @router.get("/facilities/{facility_id}/in-transit")
-def in_transit(facility_id: int, ctx: Context = Depends(get_ctx),
-               scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def in_transit(
+    facility_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return transfers.in_transit(ctx, scope, facility_id)
 
 
@@ -185,50 +222,85 @@ class InspectIn(Body):
 
 
 @router.post("/rmas", status_code=201)
-def create_rma(body: RmaIn, ctx: Context = Depends(get_ctx),
-               scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def create_rma(
+    body: RmaIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return returns.create_rma(
-        ctx, owner_id=body.owner_id, facility_id=body.facility_id,
+        ctx,
+        owner_id=body.owner_id,
+        facility_id=body.facility_id,
         order_reference=body.order_reference,
-        lines=[RmaLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines], scope=scope)
+        lines=[RmaLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines],
+        scope=scope,
+    )
 
 
 @router.get("/rmas")
-def list_rmas(facility_id: int | None = None, state: str | None = None,
-              order_reference: str | None = None, pg: dict = Depends(page),
-              ctx: Context = Depends(get_ctx),
-              scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
-    return returns.list_rmas(ctx, scope, facility_id=facility_id, state=state,
-                             order_reference=order_reference, **pg)
+def list_rmas(
+    facility_id: int | None = None,
+    state: str | None = None,
+    order_reference: str | None = None,
+    pg: dict = Depends(page),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
+    return returns.list_rmas(
+        ctx, scope, facility_id=facility_id, state=state, order_reference=order_reference, **pg
+    )
 
 
 @router.get("/rmas/{rma_id}")
-def get_rma(rma_id: int, ctx: Context = Depends(get_ctx),
-            scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def get_rma(
+    rma_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return returns.get_rma(ctx, rma_id, scope)
 
 
 @router.post("/rmas/{rma_id}/receive")
-def receive_rma(rma_id: int, body: RmaReceiveIn, ctx: Context = Depends(get_ctx),
-                scope: Scope = Depends(get_scope),
-                actor: str = Depends(get_actor)) -> dict[str, Any]:
-    return returns.receive_rma(ctx, rma_id, to_location_id=body.to_location_id,
-                               received={ln.line_id: ln.qty for ln in body.lines} or None,
-                               user=actor, device=body.device, scope=scope)
+def receive_rma(
+    rma_id: int,
+    body: RmaReceiveIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
+    return returns.receive_rma(
+        ctx,
+        rma_id,
+        to_location_id=body.to_location_id,
+        received={ln.line_id: ln.qty for ln in body.lines} or None,
+        user=actor,
+        device=body.device,
+        scope=scope,
+    )
 
 
 @router.post("/rmas/{rma_id}/lines/{line_id}/inspect")
-def inspect_line(rma_id: int, line_id: int, body: InspectIn, ctx: Context = Depends(get_ctx),
-                 scope: Scope = Depends(get_scope),
-                 actor: str = Depends(get_actor)) -> dict[str, Any]:
-    return returns.inspect_line(ctx, rma_id, line_id, disposition=body.disposition,
-                                to_location_id=body.to_location_id, reason=body.reason,
-                                user=actor, device=body.device, scope=scope)
+def inspect_line(
+    rma_id: int,
+    line_id: int,
+    body: InspectIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
+    return returns.inspect_line(
+        ctx,
+        rma_id,
+        line_id,
+        disposition=body.disposition,
+        to_location_id=body.to_location_id,
+        reason=body.reason,
+        user=actor,
+        device=body.device,
+        scope=scope,
+    )
 
 
 @router.post("/rmas/{rma_id}/cancel")
-def cancel_rma(rma_id: int, ctx: Context = Depends(get_ctx),
-               scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def cancel_rma(
+    rma_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return returns.cancel_rma(ctx, rma_id, scope=scope)
 
 
@@ -255,42 +327,64 @@ class ConfirmIn(Body):
 
 
 @router.put("/pick-faces")
-def set_pick_face(body: PickFaceIn, ctx: Context = Depends(get_ctx),
-                  scope: Scope = Depends(get_scope)) -> dict[str, Any]:
+def set_pick_face(
+    body: PickFaceIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> dict[str, Any]:
     return replenishment.set_pick_face(ctx, **body.model_dump(), scope=scope)
 
 
 @router.get("/pick-faces")
-def list_pick_faces(facility_id: int | None = None, ctx: Context = Depends(get_ctx),
-                    scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def list_pick_faces(
+    facility_id: int | None = None,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
     return replenishment.list_pick_faces(ctx, scope, facility_id=facility_id)
 
 
 @router.post("/replenishment/check", status_code=201)
-def check_pick_faces(body: ReplenishCheckIn, ctx: Context = Depends(get_ctx),
-                     scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
-    return replenishment.create_replenishment_tasks(ctx, facility_id=body.facility_id,
-                                                    scope=scope)
+def check_pick_faces(
+    body: ReplenishCheckIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+) -> list[dict[str, Any]]:
+    return replenishment.create_replenishment_tasks(ctx, facility_id=body.facility_id, scope=scope)
 
 
 @router.get("/replenishment-tasks")
-def list_replenishment_tasks(facility_id: int | None = None, state: str | None = None,
-                             pg: dict = Depends(page), ctx: Context = Depends(get_ctx),
-                             scope: Scope = Depends(get_scope)) -> list[dict[str, Any]]:
+def list_replenishment_tasks(
+    facility_id: int | None = None,
+    state: str | None = None,
+    pg: dict = Depends(page),
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+) -> list[dict[str, Any]]:
     return replenishment.list_tasks(ctx, scope, facility_id=facility_id, state=state, **pg)
 
 
 @router.post("/replenishment-tasks/{task_id}/confirm")
-def confirm_replenishment(task_id: int, body: ConfirmIn, ctx: Context = Depends(get_ctx),
-                          scope: Scope = Depends(get_scope),
-                          actor: str = Depends(get_actor)) -> dict[str, Any]:
-    return replenishment.confirm_task(ctx, task_id, qty=body.qty, from_scan=body.from_scan,
-                                      to_scan=body.to_scan, user=actor, device=body.device,
-                                      scope=scope)
+def confirm_replenishment(
+    task_id: int,
+    body: ConfirmIn,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
+    return replenishment.confirm_task(
+        ctx,
+        task_id,
+        qty=body.qty,
+        from_scan=body.from_scan,
+        to_scan=body.to_scan,
+        user=actor,
+        device=body.device,
+        scope=scope,
+    )
 
 
 @router.post("/replenishment-tasks/{task_id}/cancel")
-def cancel_replenishment(task_id: int, ctx: Context = Depends(get_ctx),
-                         scope: Scope = Depends(get_scope),
-                         actor: str = Depends(get_actor)) -> dict[str, Any]:
+def cancel_replenishment(
+    task_id: int,
+    ctx: Context = Depends(get_ctx),
+    scope: Scope = Depends(get_scope),
+    actor: str = Depends(get_actor),
+) -> dict[str, Any]:
     return replenishment.cancel_task(ctx, task_id, user=actor, scope=scope)

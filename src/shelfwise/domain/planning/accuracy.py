@@ -27,9 +27,13 @@ def in_sample_scale(history: np.ndarray, season: int = 1, power: int = 1) -> np.
         return np.full(rows, np.nan)
     # blocks of rows keep float64 temporaries small on very large panels
     block = max(1, 4_000_000 // periods)
-    return np.concatenate(
-        [_scale_block(history[i : i + block], season, power) for i in range(0, rows, block)]
-    ) if rows else np.empty(0)
+    return (
+        np.concatenate(
+            [_scale_block(history[i : i + block], season, power) for i in range(0, rows, block)]
+        )
+        if rows
+        else np.empty(0)
+    )
 
 
 def _scale_block(history: np.ndarray, season: int, power: int) -> np.ndarray:
@@ -88,16 +92,12 @@ def rmsse_per_series(
     return np.sqrt(error / in_sample_scale(history, season, power=2))
 
 
-def mase(
-    actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: int = 1
-) -> float:
+def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: int = 1) -> float:
     """Mean MASE over the series that have a scale."""
     return _mean(mase_per_series(actual, forecast, history, season))
 
 
-def rmsse(
-    actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: int = 1
-) -> float:
+def rmsse(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: int = 1) -> float:
     """Mean RMSSE over the series that have a scale (M5 without the dollar weights)."""
     return _mean(rmsse_per_series(actual, forecast, history, season))
 

@@ -114,11 +114,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         ("linear_trend",),
-        (
-            tuple(
-                f"window={w},{shape}" for w in TREND_WINDOWS for shape in ("flat", "seasonal")
-            ),
-        ),
+        (tuple(f"window={w},{shape}" for w in TREND_WINDOWS for shape in ("flat", "seasonal")),),
         lambda y, origins, h, m: (regression.linear_trend(y, origins, h, TREND_WINDOWS, m),),
     ),
     Family(
@@ -150,6 +146,8 @@ class ForecastResult:
     ``backtest_errors`` are actual minus forecast of the chosen candidate at each backtest
     origin ``[folds, series, horizon]``; ``error_sd`` is their root mean square per series
     and horizon (pooled over neighbouring horizons, since a few folds alone are noisy).
+    When several methods are averaged, ``method``/``parameter`` name the best-ranked one
+    and the errors are those of the average.
     """
 
     forecast: np.ndarray
@@ -210,8 +208,10 @@ def forecast_panel(
     """Forecast every series of ``history`` ``[series, periods]`` ``horizon`` periods ahead.
 
     ``season`` is the seasonal period (7 for weekly pattern in daily data, 12 for monthly
-    data, 1 for none); ``folds`` backtest origins spaced ``horizon`` apart choose each
-    series' method. History must be complete (no NaN) and non-negative.
+    data, 1 for none); ``folds`` backtest origins spaced ``horizon`` apart rank the
+    methods of each series, and the forecast is the mean of its ``combine`` best (1 =
+    the single best). ``workers`` threads share the blocks of ``block_size`` series.
+    History must be complete (no NaN) and non-negative.
     """
     series, periods = history.shape
     names = method_names(families)
@@ -227,11 +227,12 @@ def forecast_panel(
         "error_sd": np.zeros((series, horizon), dtype=F32),
     }
 
+    if workers > 1:  # give every worker a share even of a small panel
+        block_size = max(1, min(block_size, -(-series // workers)))
+
     def work(start: int) -> None:
         stop = min(series, start + block_size)
-        _forecast_block(
-            history[start:stop], horizon, season, folds, families, combine, out, start
-        )
+        _forecast_block(history[start:stop], horizon, season, folds, families, combine, out, start)
 
     starts = range(0, series, block_size)
     if workers > 1 and series > block_size:
