@@ -6,4 +6,5 @@ ROUTER_MODULES = [
     "ledger",
     "counting",
     "movements_floor",
+    "auth",
 ]
