@@ -13,11 +13,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
+from tests.factories import build_world, move, stock_up
 
 from shelfwise.domain.errors import InsufficientStock
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.services import ledger, stock
-from tests.factories import build_world, move, stock_up
 
 pytestmark = pytest.mark.postgres
 TRIALS = 15
