@@ -92,4 +92,5 @@ def engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
 
 @pytest.fixture
 def ctx(engine: sa.Engine, clock: FakeClock) -> Context:
-    return Context(engine=engine, settings=Settings(database_url=str(engine.url)), clock=clock)
+    return Context(engine=engine, settings=Settings(database_url=str(engine.url), auth=False),
+                   clock=clock)

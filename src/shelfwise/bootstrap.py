@@ -28,6 +28,18 @@ def build_context(
     return Context(engine=engine, settings=settings, clock=clock)
 
 
+def migrate_database(settings: Settings) -> str:
+    """Apply every migration; returns the revision(s) now current."""
+    from shelfwise.storage.migrate import heads_applied
+
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        return heads_applied(engine)
+    finally:
+        engine.dispose()
+
+
 def build_app(ctx: Context):  # type: ignore[no-untyped-def]
     from shelfwise.api.app import create_app
 

@@ -42,13 +42,10 @@ def _settings(database_url: str | None) -> Settings:
 @db_app.command("upgrade")
 def db_upgrade(database_url: DbUrl = None) -> None:
     """Apply every Alembic migration to the database."""
-    from shelfwise.storage.engine import make_engine
-    from shelfwise.storage.migrate import current, upgrade
+    from shelfwise.bootstrap import migrate_database
 
-    s = _settings(database_url)
-    engine = make_engine(s.database_url)
-    upgrade(engine)
-    console.print(f"[green]database at revision {current(engine)}[/green]")
+    revision = migrate_database(_settings(database_url))
+    console.print(f"[green]database at revision {revision}[/green]")
 
 
 @app.command()
@@ -200,6 +197,17 @@ def planning_check(file: Path) -> None:
     console.print(t)
     console.print(f"{len(results) - failed} passed, {failed} failed")
     raise typer.Exit(1 if failed else 0)
+
+
+def _mount_subcommands() -> None:
+    """Sub-apps that live beside their area (planning, access, integrations)."""
+    from shelfwise.cli_planning import plan_command, suggestions_app
+
+    app.command("plan")(plan_command)
+    app.add_typer(suggestions_app, name="suggestions")
+
+
+_mount_subcommands()
 
 
 def main() -> None:

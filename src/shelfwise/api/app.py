@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from shelfwise import __version__
 from shelfwise.api import errors
 from shelfwise.api.routers import ROUTER_MODULES
+from shelfwise.auth import policy
 from shelfwise.services import stock
+from shelfwise.web import install_web
 from shelfwise.services.context import Context
 
 
@@ -36,9 +38,14 @@ def create_app(ctx: Context) -> FastAPI:
             )
         return await call_next(request)
 
+    # Outermost: every request, to every route, is authenticated and authorized here.
+    policy.install(app, ctx)
+
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"shelfwise.api.routers.{name}")
         app.include_router(module.router, prefix="/api")
+
+    install_web(app)
 
     @app.get("/api/health", tags=["ops"])
     def health() -> dict[str, str]:

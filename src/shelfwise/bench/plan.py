@@ -81,18 +81,24 @@ def fill_rate_z(sigma: np.ndarray, mean_per_period: np.ndarray, target: float) -
 
 
 def simulate_base_stock(
-    forecast: np.ndarray, protection_sd: np.ndarray, demand: np.ndarray, lead: int
+    forecast: np.ndarray,
+    protection_sd: np.ndarray,
+    demand: np.ndarray,
+    lead: int,
+    safety: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replay daily base-stock over the holdout: filled units and average units on hand.
 
     Each morning the order-up-to level is the forecast for the protection period (today
     and the ``lead`` days until the next order can arrive) plus z sigma, with z set for
     the fill-rate target; an order placed today arrives ``lead`` days later; unmet demand
-    is backordered. ``forecast`` must reach ``lead`` periods past the holdout.
+    is backordered. ``forecast`` must reach ``lead`` periods past the holdout. ``safety``
+    given (e.g. from the empirical errors) replaces the normal z sigma.
     """
     series, days = demand.shape
-    mean = np.maximum(forecast[:, :days].mean(axis=1), 0)
-    safety = fill_rate_z(protection_sd, mean, FILL_TARGET) * protection_sd
+    if safety is None:
+        mean = np.maximum(forecast[:, :days].mean(axis=1), 0)
+        safety = fill_rate_z(protection_sd, mean, FILL_TARGET) * protection_sd
     windows = np.stack([forecast[:, t : t + lead + 1].sum(axis=1) for t in range(days)], 1)
     levels = np.ceil(windows + safety[:, None])
     net = levels[:, 0].copy()
@@ -161,11 +167,16 @@ def run_plan_bench(
     dataset: str | None = None,
     seed: int = 0,
     workers: int | None = None,
+    peer_cache: str | None = None,
 ) -> dict[str, Any]:
-    """Run the planning benchmark and return a JSON-able report (see module docstring)."""
+    """Run the planning benchmark and return a JSON-able report (see module docstring).
+
+    ``peer_cache`` reuses peer fits stored on disk (for accuracy iteration only: the peer
+    seconds it reports are those of the fit that filled the cache).
+    """
     workers = workers or os.cpu_count() or 1
     if dataset is not None:
-        return _run_dataset(dataset, workers)
+        return _run_dataset(dataset, workers, peer_cache)
     began = time.perf_counter()
     panel, kinds = synthetic_panel(series, days, seed)
     generated = time.perf_counter() - began
@@ -196,13 +207,14 @@ def run_plan_bench(
         },
     }
     protection = result.lead_time_sd(LEAD_DAYS + 1)
-    filled, held = simulate_base_stock(result.forecast, protection, actual, LEAD_DAYS)
+    safety = result.fill_rate_safety(LEAD_DAYS + 1, FILL_TARGET)
+    filled, held = simulate_base_stock(result.forecast, protection, actual, LEAD_DAYS, safety)
     report["service"] = {"ours": service_by_class(filled, held, actual, kinds)}
     report["peak_rss_mb"] = peak_rss_mb()
     if peer is not None:
         if peer != "statsforecast":
             raise ValueError(f"unknown peer {peer!r}; only 'statsforecast' is supported")
-        report.update(_compare_with_peers(panel, kinds, peer_series, seed, workers))
+        report.update(_compare_with_peers(panel, kinds, peer_series, seed, workers, peer_cache))
         report["peak_rss_mb_with_peer"] = peak_rss_mb()
     return report
 
@@ -213,7 +225,12 @@ def _counts(labels: np.ndarray) -> dict[str, int]:
 
 
 def _compare_with_peers(
-    panel: np.ndarray, kinds: np.ndarray, size: int, seed: int, workers: int
+    panel: np.ndarray,
+    kinds: np.ndarray,
+    size: int,
+    seed: int,
+    workers: int,
+    cache: str | None = None,
 ) -> dict[str, Any]:
     from shelfwise.bench.plan_peers import fit_peers, peer_models
 
@@ -226,7 +243,7 @@ def _compare_with_peers(
     began = time.perf_counter()
     result = forecast_panel(history, horizon, 7, workers=workers)
     ours_seconds = time.perf_counter() - began
-    peers = fit_peers(history, horizon, peer_models(DAILY_PEERS, 7), "D", workers)
+    peers = fit_peers(history, horizon, peer_models(DAILY_PEERS, 7), "D", workers, cache)
 
     forecasts = {"ours": result.forecast} | {name: fit.forecast for name, fit in peers.items()}
     table = {
@@ -240,8 +257,11 @@ def _compare_with_peers(
         name: fit.one_step_rmse * np.sqrt(LEAD_DAYS + 1) for name, fit in peers.items()
     }
     service = {}
+    safety = {"ours": result.fill_rate_safety(LEAD_DAYS + 1, FILL_TARGET)}
     for name, values in forecasts.items():
-        filled, held = simulate_base_stock(values, spreads[name], actual, LEAD_DAYS)
+        filled, held = simulate_base_stock(
+            values, spreads[name], actual, LEAD_DAYS, safety.get(name)
+        )
         service[name] = service_by_class(filled, held, actual, sample_kinds)
 
     def ratio(metric: str, kind: str) -> float:
@@ -264,7 +284,7 @@ def _compare_with_peers(
     }
 
 
-def _run_dataset(path: str, workers: int) -> dict[str, Any]:
+def _run_dataset(path: str, workers: int, cache: str | None = None) -> dict[str, Any]:
     from shelfwise.bench.plan_peers import fit_peers, load_long_panel, peer_models
 
     panel, _, months, dropped = load_long_panel(path)
@@ -273,18 +293,21 @@ def _run_dataset(path: str, workers: int) -> dict[str, Any]:
     began = time.perf_counter()
     result = forecast_panel(history, horizon, DATASET_SEASON, workers=workers)
     seconds = time.perf_counter() - began
-    peers = fit_peers(history, horizon, peer_models(DATASET_PEERS, 1), "MS", workers)
+    peers = fit_peers(history, horizon, peer_models(DATASET_PEERS, 1), "MS", workers, cache)
     forecasts = {"ours": result.forecast} | {name: fit.forecast for name, fit in peers.items()}
     spreads = {"ours": result.lead_time_sd(DATASET_LEAD + 1)} | {
         name: fit.one_step_rmse * np.sqrt(DATASET_LEAD + 1) for name, fit in peers.items()
     }
     rmsse, mase, service = {}, {}, {}
+    safety = {"ours": result.fill_rate_safety(DATASET_LEAD + 1, FILL_TARGET)}
     everything = np.full(panel.shape[0], CLASSES[-1])
     for name, values in forecasts.items():
         ahead = values[:, :DATASET_HOLDOUT]
         rmsse[name] = round(accuracy.rmsse(actual, ahead, history), 4)
         mase[name] = round(accuracy.mase(actual, ahead, history), 4)
-        filled, held = simulate_base_stock(values, spreads[name], actual, DATASET_LEAD)
+        filled, held = simulate_base_stock(
+            values, spreads[name], actual, DATASET_LEAD, safety.get(name)
+        )
         service[name] = service_by_class(filled, held, actual, everything)[CLASSES[-1]]
     best = min(rmsse[name] for name in DATASET_PEERS)
     return {
@@ -315,10 +338,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int)
+    parser.add_argument(
+        "--peer-cache", help="directory reusing peer fits between runs (accuracy iteration only)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     report = run_plan_bench(
-        args.series, args.days, args.peer, args.peer_series, args.dataset, args.seed, args.workers
+        args.series,
+        args.days,
+        args.peer,
+        args.peer_series,
+        args.dataset,
+        args.seed,
+        args.workers,
+        args.peer_cache,
     )
     json.dump(report, sys.stdout, indent=None if args.json else 2)
     sys.stdout.write("\n")

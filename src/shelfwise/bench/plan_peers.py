@@ -7,6 +7,7 @@ benchmark runs without it unless a peer comparison is asked for.
 from __future__ import annotations
 
 import csv
+import hashlib
 import time
 import warnings
 from dataclasses import dataclass
@@ -42,9 +43,57 @@ def peer_models(names: list[str], season: int) -> dict[str, Any]:
 
 
 def fit_peers(
+    history: np.ndarray,
+    horizon: int,
+    models: dict[str, Any],
+    freq: str,
+    n_jobs: int,
+    cache: str | Path | None = None,
+) -> dict[str, PeerForecast]:
+    """Fit each model separately on every series (timed apart) and forecast ``horizon``.
+
+    ``cache`` (a directory) keeps each model's results on disk keyed by the exact history,
+    horizon and model, for iterating on accuracy without refitting AutoETS every run; a
+    cached result reports the seconds of the fit that produced it. Off by default.
+    """
+    results: dict[str, PeerForecast] = {}
+    missing = {}
+    for name, model in models.items():
+        found = _cached(cache, history, horizon, freq, name)
+        if found is None:
+            missing[name] = model
+        else:
+            results[name] = found
+    fitted = _fit_peers(history, horizon, missing, freq, n_jobs) if missing else {}
+    for name, fit in fitted.items():
+        if cache is not None:
+            path = _cache_path(cache, history, horizon, freq, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, forecast=fit.forecast, rmse=fit.one_step_rmse, seconds=fit.seconds)
+    return {name: results.get(name) or fitted[name] for name in models}
+
+
+def _cache_path(cache: str | Path, history: np.ndarray, horizon: int, freq: str, name: str) -> Path:
+    digest = hashlib.sha256(np.ascontiguousarray(history, dtype=np.float64).tobytes())
+    digest.update(f"{horizon}|{freq}|{name}|{history.shape}".encode())
+    return Path(cache) / f"{name}-{digest.hexdigest()[:24]}.npz"
+
+
+def _cached(
+    cache: str | Path | None, history: np.ndarray, horizon: int, freq: str, name: str
+) -> PeerForecast | None:
+    if cache is None:
+        return None
+    path = _cache_path(cache, history, horizon, freq, name)
+    if not path.exists():
+        return None
+    with np.load(path) as stored:
+        return PeerForecast(stored["forecast"], stored["rmse"], float(stored["seconds"]))
+
+
+def _fit_peers(
     history: np.ndarray, horizon: int, models: dict[str, Any], freq: str, n_jobs: int
 ) -> dict[str, PeerForecast]:
-    """Fit each model separately on every series (timed apart) and forecast ``horizon``."""
     import pandas as pd
     from statsforecast import StatsForecast
 

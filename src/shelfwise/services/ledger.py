@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ from shelfwise.domain.locations import SELLABLE_KINDS
 from shelfwise.services.context import Context
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
-from shelfwise.storage.tables import balances, holds, lots, stock_levels
+from shelfwise.storage.tables import balances, facilities, holds, lots, stock_levels
 
 MAX_ATTEMPTS = 4
 
@@ -364,18 +364,16 @@ def place_holds_in(
     )
     for b, _, _ in norm:
         _check_hold_target(b, its, locs)
+    _check_facilities(ctx, conn, {b["facility_id"] for b, _, _ in norm})
     ids = [
         r[0]
         for r in conn.execute(
             _INSERT_HOLDS,
-            [{**b, "state": "pending", "created_at": now, "expires_at": e} for b, e, _ in norm],
+            [{**b, "state": "pending", "created_at": now, "expires_at": _utc(e)}
+             for b, e, _ in norm],
         )
     ]
-    for b, _ in sorted(
-        zip([b for b, _, _ in norm], ids, strict=True),
-        key=lambda t: (t[0]["owner_id"], t[0]["item_id"], t[0]["facility_id"]),
-    ):
-        _reserve(conn, b)
+    _reserve_many(conn, [b for b, _, _ in norm])
     ls.insert_events(
         conn,
         [
@@ -458,6 +456,7 @@ def place_hold_in(
     its = cs.item_facts(conn, [body["item_id"]], ctx.cache)
     locs = cs.location_facts(conn, [body["location_id"]] if body["location_id"] else [], ctx.cache)
     _check_hold_target(body, its, locs)
+    _check_facilities(ctx, conn, {body["facility_id"]})
     hold_id = conn.execute(
         sa.insert(holds).returning(holds.c.id),
         {
@@ -465,7 +464,7 @@ def place_hold_in(
             "lot": body["lot"] or "",
             "state": "pending",
             "created_at": now,
-            "expires_at": expires_at,
+            "expires_at": _utc(expires_at),
         },
     ).scalar_one()
     if idempotency_key:
@@ -538,6 +537,56 @@ def _reserve(conn: Connection, body: dict[str, Any]) -> None:
             [Shortfall(owner_id, item_id, location_id, lot, qty, row or 0, facility_id)],
             code="insufficient_available",
         )
+
+
+def _reserve_many(conn: Connection, bodies: Sequence[dict[str, Any]]) -> None:
+    """Reserve a batch set-based: the quantities are summed per facility figure and per
+    bin/lot, and each sum is one conditional UPDATE (run as one executemany, in key
+    order). All fit, or the batch is refused with every short key named."""
+    levels: dict[tuple[int, int, int], int] = {}
+    bins: dict[tuple[int, int, int, str], tuple[int, int]] = {}
+    for b in bodies:
+        k = (b["owner_id"], b["item_id"], b["facility_id"])
+        levels[k] = levels.get(k, 0) + b["qty"]
+        if b["location_id"] is not None:
+            bk = (b["owner_id"], b["item_id"], b["location_id"], b["lot"] or "")
+            bins[bk] = (bins.get(bk, (0, 0))[0] + b["qty"], b["facility_id"])
+    lrows = [{"o": k[0], "i": k[1], "f": k[2], "qty": q} for k, q in sorted(levels.items())]
+    if ls.reserve_levels(conn, lrows) == len(lrows):
+        brows = [{"o": k[0], "i": k[1], "l": k[2], "lot": k[3], "qty": q}
+                 for k, (q, _) in sorted(bins.items())]
+        if not brows or ls.reserve_balances(conn, brows) == len(brows):
+            return
+        short = [Shortfall(k[0], k[1], k[2], k[3], q,
+                           ls.unreserved_at(conn, k[0], k[1], k[2], k[3]), f)
+                 for k, (q, f) in sorted(bins.items())]
+    else:
+        short = [Shortfall(k[0], k[1], None, "", q, _available(conn, *k), k[2])
+                 for k, q in sorted(levels.items())]
+    raise InsufficientStock([s for s in short if s.present < s.needed] or short,
+                            code="insufficient_available")
+
+
+def _check_facilities(ctx: Context, conn: Connection, facility_ids: set[int]) -> None:
+    """An unknown facility is a named 404, not a foreign-key failure (facilities are never
+    deleted, so known ids are cached)."""
+    known = ctx.cache.setdefault("facilities", set())
+    wanted = facility_ids - known
+    if wanted:
+        found = set(conn.execute(
+            sa.select(facilities.c.id).where(facilities.c.id.in_(wanted))).scalars())
+        if wanted - found:
+            raise NotFound(f"facility {min(wanted - found)} does not exist",
+                           code="facility_not_found")
+        known |= found
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """Expiry times are stored in UTC: SQLite keeps the wall time and drops the offset, so
+    11:00+02:00 would otherwise be compared as 11:00 UTC. A naive time is taken as UTC."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _available(conn: Connection, owner_id: int, item_id: int, facility_id: int) -> int:
@@ -660,12 +709,51 @@ def post_hold_in(
 
 _SELECT_HOLDS = sa.text(
     "SELECT id, owner_id, item_id, facility_id, location_id, lot, qty, state, document_type,"
-    " document_id FROM holds WHERE id IN :ids"
+    " document_id, movement_id FROM holds WHERE id IN :ids"
 ).bindparams(sa.bindparam("ids", expanding=True))
 _CLOSE_HOLD = sa.text(
-    "UPDATE holds SET state = :state, closed_at = :now, posted_qty = :posted_qty,"
-    " movement_id = :movement_id WHERE id = :id AND state = 'pending'"
+    "UPDATE holds SET state = :state, closed_at = :now, posted_qty = :posted_qty"
+    " WHERE id = :id AND state = 'pending'"
 )
+_SET_HOLD_MOVEMENT = sa.text("UPDATE holds SET movement_id = :movement_id WHERE id = :id")
+
+
+def _hold_movement(h: dict[str, Any], p: HoldPost) -> MovementCommand:
+    """The movement that posting ``p`` against hold ``h`` makes (a replay must match it)."""
+    src = h["location_id"] if h["location_id"] is not None else p.from_location_id
+    the_lot = h["lot"] if h["location_id"] is not None else (p.lot or "")
+    return MovementCommand(
+        owner_id=h["owner_id"],
+        type=p.movement_type,
+        lines=(LineCommand(h["item_id"], src, p.to_location_id, p.qty, the_lot),),
+        document_type=h["document_type"],
+        document_id=h["document_id"],
+        user=p.user,
+        device=p.device,
+        scans=p.scans,
+        idempotency_key=p.idempotency_key,
+    )
+
+
+def _replayed_post(
+    p: HoldPost, prior: tuple[str, Any], h: dict[str, Any] | None, scope: frozenset[int] | None
+) -> dict[str, Any]:
+    """A retried post replays only the very post it repeats: same hold, same body."""
+    if h is None or (scope is not None and h["owner_id"] not in scope):
+        raise NotFound(f"hold {p.hold_id} does not exist", code="hold_not_found")
+    if (
+        h["movement_id"] != prior[1]["movement_id"]
+        or movement_fingerprint(_hold_movement(h, p)) != prior[0]
+    ):
+        raise Conflict(
+            f"idempotency key {p.idempotency_key!r} was used for a different request",
+            code="idempotency_key_reused",
+        )
+    return {**prior[1], "hold_id": p.hold_id, "replayed": True}
+
+
+def _load_holds(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    return {r.id: dict(r._mapping) for r in conn.execute(_SELECT_HOLDS, {"ids": list(ids)})}
 
 
 def post_holds_in(
@@ -677,25 +765,28 @@ def post_holds_in(
 ) -> list[dict[str, Any]]:
     """Post holds set-based inside the caller's transaction.
 
-    Each hold closes with a conditional UPDATE (``... AND state = 'pending'``), so a hold
-    raced by a concurrent post or void is refused, never released twice.
+    Each hold closes first, with a conditional UPDATE (``... AND state = 'pending'``) that
+    takes the hold's row lock before any stock row, as void and expire do. A hold raced
+    by a concurrent post or void is therefore refused (or, for a keyed retry, replayed),
+    never released twice, and the two never deadlock.
     """
     now = ctx.now()
-    out: list[dict[str, Any] | None] = [None] * len(posts)
+    ids = [p.hold_id for p in posts]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("the same hold appears twice", code="duplicate_hold_in_batch")
     keyed = [f"mv:{p.idempotency_key}" for p in posts if p.idempotency_key]
     prior = ls.existing_keys(conn, keyed) if keyed else {}
+    found = _load_holds(conn, ids)
+    out: list[dict[str, Any] | None] = [None] * len(posts)
     todo = []
     for n, p in enumerate(posts):
-        if p.idempotency_key and f"mv:{p.idempotency_key}" in prior:
-            out[n] = {**prior[f"mv:{p.idempotency_key}"][1], "hold_id": p.hold_id, "replayed": True}
+        seen = prior.get(f"mv:{p.idempotency_key}") if p.idempotency_key else None
+        if seen is not None:
+            out[n] = _replayed_post(p, seen, found.get(p.hold_id), scope)
         else:
             todo.append(n)
     if not todo:
         return out  # type: ignore[return-value]
-    ids = [posts[n].hold_id for n in todo]
-    if len(set(ids)) != len(ids):
-        raise InvalidInput("the same hold appears twice", code="duplicate_hold_in_batch")
-    found = {r.id: dict(r._mapping) for r in conn.execute(_SELECT_HOLDS, {"ids": ids})}
     work: list[MovementCommand] = []
     releases = []
     for n in todo:
@@ -708,51 +799,45 @@ def post_holds_in(
             raise InvalidInput(
                 f"hold {p.hold_id} reserves {h['qty']}; cannot post {p.qty}", code="over_post"
             )
-        src = h["location_id"] if h["location_id"] is not None else p.from_location_id
-        if src is None:
+        if h["location_id"] is None and p.from_location_id is None:
             raise InvalidInput(
                 "name the location the stock is taken from", code="location_required"
             )
         if h["location_id"] is not None and p.from_location_id not in (None, h["location_id"]):
             raise InvalidInput("the hold is on another location", code="wrong_location")
+        cmd = _hold_movement(h, p)
+        src = cmd.lines[0].from_location_id
         loc = cs.location_facts(conn, [src], ctx.cache).get(src)
         if loc is not None and loc.facility_id != h["facility_id"]:
             raise InvalidInput("the hold is for another facility", code="wrong_facility")
-        the_lot = h["lot"] if h["location_id"] is not None else (p.lot or "")
-        work.append(
-            MovementCommand(
-                owner_id=h["owner_id"],
-                type=p.movement_type,
-                lines=(LineCommand(h["item_id"], src, p.to_location_id, p.qty, the_lot),),
-                document_type=h["document_type"],
-                document_id=h["document_id"],
-                user=p.user,
-                device=p.device,
-                scans=p.scans,
-                idempotency_key=p.idempotency_key,
-            )
-        )
+        work.append(cmd)
         releases.append(h)
     if cmds is not None:
         cmds.extend(work)
-    # Release the reservations first so the movement may take the units it reserved.
-    ls.release_many(conn, releases)
-    results = post_in(ctx, conn, work)
     closed = conn.execute(
         _CLOSE_HOLD,
         [
-            {
-                "state": "posted",
-                "now": now,
-                "posted_qty": posts[n].qty,
-                "movement_id": r["movement_id"],
-                "id": posts[n].hold_id,
-            }
-            for n, r in zip(todo, results, strict=True)
+            {"state": "posted", "now": now, "posted_qty": posts[n].qty, "id": posts[n].hold_id}
+            for n in sorted(todo, key=lambda n: posts[n].hold_id)
         ],
     ).rowcount
     if closed != len(todo):
-        raise Conflict("a hold in the batch is no longer pending", code="invalid_hold_state")
+        twins = _replays_of_a_winning_twin(conn, posts, todo, scope) if closed == 0 else None
+        if twins is None:
+            raise Conflict("a hold in the batch is no longer pending", code="invalid_hold_state")
+        for n, r in zip(todo, twins, strict=True):
+            out[n] = r
+        return out  # type: ignore[return-value]
+    # Release the reservations before posting so the movement may take the units they held.
+    ls.release_many(conn, releases)
+    results = post_in(ctx, conn, work)
+    conn.execute(
+        _SET_HOLD_MOVEMENT,
+        [
+            {"movement_id": r["movement_id"], "id": posts[n].hold_id}
+            for n, r in zip(todo, results, strict=True)
+        ],
+    )
     ls.insert_events(
         conn,
         [
@@ -768,6 +853,25 @@ def post_holds_in(
     for n, r in zip(todo, results, strict=True):
         out[n] = {**r, "hold_id": posts[n].hold_id}
     return out  # type: ignore[return-value]
+
+
+def _replays_of_a_winning_twin(
+    conn: Connection, posts: Sequence[HoldPost], todo: list[int], scope: frozenset[int] | None
+) -> list[dict[str, Any]] | None:
+    """Every hold was closed under us. If each post is keyed and its key is now committed
+    (PostgreSQL's next statement sees it), a concurrent twin of this very request won:
+    replay its result. Otherwise the holds were closed by someone else: None."""
+    if not all(posts[n].idempotency_key for n in todo):
+        return None
+    prior = ls.existing_keys(conn, [f"mv:{posts[n].idempotency_key}" for n in todo])
+    if len(prior) != len(todo):
+        return None
+    found = _load_holds(conn, [posts[n].hold_id for n in todo])
+    return [
+        _replayed_post(posts[n], prior[f"mv:{posts[n].idempotency_key}"],
+                       found.get(posts[n].hold_id), scope)
+        for n in todo
+    ]
 
 
 def void_hold(ctx: Context, hold_id: int, scope: frozenset[int] | None = None) -> dict[str, Any]:

@@ -308,6 +308,7 @@ class Allocator:
         self.today: date = ctx.now().date()
         self.strategies = strategies or {}
         self.tasks: list[dict[str, Any]] = []
+        self._deferred: list[dict[str, Any]] = []
         self._zone: dict[int, int | None] = {}
 
     def run(self, needs: Sequence[LineNeed]) -> None:
@@ -358,37 +359,41 @@ class Allocator:
         return pool, facility_available(self.conn, {key}, n.facility_id).get(key, 0)
 
     def _place(self, n: LineNeed, s: alloc.Split, pool: list[alloc.Candidate]) -> bool:
-        hold = self._hold(n, s)
-        if hold is None:
-            return False
-        self.tasks.append({
+        body = {"owner_id": n.owner_id, "item_id": n.item_id, "facility_id": n.facility_id,
+                "qty": s.qty, "location_id": s.location_id, "lot": s.lot,
+                "document_type": "order", "document_id": n.order_number}
+        task = {
             "wave_id": n.wave_id, "order_id": n.order_id, "order_line_id": n.line_id,
-            "owner_id": n.owner_id, "item_id": n.item_id, "hold_id": hold,
+            "owner_id": n.owner_id, "item_id": n.item_id, "hold_id": None,
             "location_id": s.location_id, "lot": s.lot, "qty": s.qty,
             "path_order": next((c.path_order for c in pool if c.location_id == s.location_id),
                                ""),
             "state": TaskState.OPEN.value,
-        })
+        }
+        if self.conn.dialect.name == "sqlite":
+            # BEGIN IMMEDIATE serialises writers and the candidates were read inside this
+            # transaction, so every hold fits: place them all at once, set-based, at the
+            # end (a refusal there is a bug and rolls the whole batch back).
+            self._deferred.append(body)
+        else:
+            sp = self.conn.begin_nested()
+            try:
+                task["hold_id"] = ledger.place_hold_in(self.ctx, self.conn, body, None,
+                                                       None)["hold_id"]
+            except InsufficientStock:
+                sp.rollback()
+                return False
+            sp.commit()
+        self.tasks.append(task)
         return True
 
-    def _hold(self, n: LineNeed, s: alloc.Split) -> int | None:
-        body = {"owner_id": n.owner_id, "item_id": n.item_id, "facility_id": n.facility_id,
-                "qty": s.qty, "location_id": s.location_id, "lot": s.lot,
-                "document_type": "order", "document_id": n.order_number}
-        if self.conn.dialect.name == "sqlite":
-            # BEGIN IMMEDIATE serialises writers and candidates were read inside this
-            # transaction, so the hold cannot be refused; a refusal is a bug: roll back.
-            return ledger.place_hold_in(self.ctx, self.conn, body, None, None)["hold_id"]
-        sp = self.conn.begin_nested()
-        try:
-            hid = ledger.place_hold_in(self.ctx, self.conn, body, None, None)["hold_id"]
-        except InsufficientStock:
-            sp.rollback()
-            return None
-        sp.commit()
-        return hid
-
     def _insert_tasks(self) -> None:
+        if self._deferred:
+            placed = ledger.place_holds_in(self.ctx, self.conn, self._deferred)
+            pending = [t for t in self.tasks if t["hold_id"] is None]
+            for t, h in zip(pending, placed, strict=True):
+                t["hold_id"] = h["hold_id"]
+            self._deferred = []
         loc_ids = {t["location_id"] for t in self.tasks} - set(self._zone)
         if loc_ids:
             self._zone.update(self.conn.execute(

@@ -352,22 +352,31 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
     line_deltas: list[dict[str, int]] = []
     shorts: list[tuple[dict[str, Any], int, LineNeed]] = []
     task_updates = []
+    by_state: dict[TaskState, list[int]] = defaultdict(list)
+    for c in todo:
+        t = tasks[c.task_id]
+        by_state[TaskState.PICKED if found[t["id"]] == t["qty"] else TaskState.SHORT].append(
+            t["id"])
+    for state, tids in by_state.items():
+        # conditional: a task confirmed concurrently by another picker is not taken twice
+        if conn.execute(sa.update(pick_tasks).where(pick_tasks.c.id.in_(tids),
+                                                    pick_tasks.c.state == TaskState.OPEN.value)
+                        .values(state=state.value)).rowcount != len(tids):
+            raise Conflict("a pick task in the batch was confirmed by someone else",
+                           code="invalid_task_state")
+    posting = [c for c in todo if found[c.task_id]]
+    posted = ledger.post_holds_in(ctx, conn, [ledger.HoldPost(
+        tasks[c.task_id]["hold_id"], found[c.task_id], tasks[c.task_id]["staging_location_id"],
+        user=user, device=device, scans=(c.location_scan, c.item_scan),
+        movement_type=MovementType.PICK, idempotency_key=c.idempotency_key)
+        for c in posting], None) if posting else []
+    movement_of = {c.task_id: r["movement_id"] for c, r in zip(posting, posted, strict=True)}
     for c in todo:
         t, got = tasks[c.task_id], found[c.task_id]
-        state = TaskState.PICKED if got == t["qty"] else TaskState.SHORT
-        if conn.execute(sa.update(pick_tasks).where(pick_tasks.c.id == t["id"],
-                                                    pick_tasks.c.state == TaskState.OPEN.value)
-                        .values(state=state.value)).rowcount != 1:
-            raise Conflict(f"pick task {t['id']} was confirmed by someone else",
-                           code="invalid_task_state", task_id=t["id"])
-        movement_id = None
-        if got:
-            movement_id = ledger.post_hold_in(ctx, conn, ledger.HoldPost(
-                t["hold_id"], got, t["staging_location_id"], user=user, device=device,
-                scans=(c.location_scan, c.item_scan), movement_type=MovementType.PICK,
-                idempotency_key=c.idempotency_key), None)["movement_id"]
-        else:
+        if not got:
             ledger.void_hold_in(ctx, conn, t["hold_id"], None)
+        movement_id = movement_of.get(t["id"])
+        state = TaskState.PICKED if got == t["qty"] else TaskState.SHORT
         task_updates.append({"b_id": t["id"], "b_qty": got, "b_mv": movement_id})
         out[t["id"]] = {"task_id": t["id"], "state": state.value, "picked_qty": got,
                         "movement_id": movement_id, "short": got < t["qty"],

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shelfwise.barcodes import ScanError, WrongItem, WrongLot, match_item_scan, parse_scan
+from shelfwise.barcodes import Scan, ScanError, WrongItem, WrongLot, match_item_scan, parse_scan
 from shelfwise.domain.carriers import (
     CarrierAdapter,
     Label,
@@ -91,48 +91,65 @@ class _PackState:
     weights: dict[int, int]
 
 
-def _pack_state(conn: Connection, order_id: int, scope: Scope) -> _PackState:
-    o = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
-    if o is None or not _in_scope(scope, o.owner_id):
-        raise NotFound(f"order {order_id} does not exist", code="order_not_found")
-    if o.state != OrderState.PICKED.value:
-        check_transition(OrderState(o.state), OrderState.PACKED, order_id)
-    lines = {r.id: dict(r._mapping) for r in conn.execute(
-        sa.select(order_lines).where(order_lines.c.order_id == order_id))}
-    item_ids = {ln["item_id"] for ln in lines.values()}
-    by_gtin: dict[str, list[int]] = defaultdict(list)
-    gt = conn.execute(sa.select(item_gtins.c.item_id, item_gtins.c.gtin).where(
-        item_gtins.c.item_id.in_(item_ids), item_gtins.c.owner_id == o.owner_id)).all()
-    for lid, ln in sorted(lines.items()):
-        for item_id, g in gt:
-            if item_id == ln["item_id"]:
-                by_gtin[g].append(lid)
-    remaining: dict[tuple[int, str], int] = defaultdict(int)
-    for r in conn.execute(sa.select(pick_tasks.c.order_line_id, pick_tasks.c.lot,
-                                    sa.func.sum(pick_tasks.c.picked_qty))
-                          .where(pick_tasks.c.order_id == order_id)
-                          .group_by(pick_tasks.c.order_line_id, pick_tasks.c.lot)):
-        remaining[(r[0], r[1])] += int(r[2] or 0)
-    for r in conn.execute(sa.select(carton_lines.c.order_line_id, carton_lines.c.lot,
-                                    sa.func.sum(carton_lines.c.qty))
-                          .join(cartons, cartons.c.id == carton_lines.c.carton_id)
-                          .where(cartons.c.order_id == order_id)
-                          .group_by(carton_lines.c.order_line_id, carton_lines.c.lot)):
-        remaining[(r[0], r[1])] -= int(r[2])
-    expiry: dict[tuple[int, str], Any] = {}
-    if any(lot for _, lot in remaining):
+def _pack_states(conn: Connection, order_ids: set[int], scope: Scope
+                 ) -> dict[int, _PackState]:
+    """What each order has picked and not yet packed, per line and lot (set-based)."""
+    ids = sorted(order_ids)
+    found = {o.id: o for o in conn.execute(sa.select(orders).where(orders.c.id.in_(ids)))}
+    for oid in ids:
+        o = found.get(oid)
+        if o is None or not _in_scope(scope, o.owner_id):
+            raise NotFound(f"order {oid} does not exist", code="order_not_found")
+        if o.state != OrderState.PICKED.value:
+            check_transition(OrderState(o.state), OrderState.PACKED, oid)
+    lines: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in conn.execute(sa.select(order_lines).where(order_lines.c.order_id.in_(ids))):
+        lines[r.order_id][r.id] = dict(r._mapping)
+    item_ids = {ln["item_id"] for ls_ in lines.values() for ln in ls_.values()}
+    gtins: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for item_id, owner_id, g in conn.execute(
+            sa.select(item_gtins.c.item_id, item_gtins.c.owner_id, item_gtins.c.gtin)
+            .where(item_gtins.c.item_id.in_(item_ids))):
+        gtins[(owner_id, item_id)].append(g)
+    remaining: dict[int, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
+    for oid, lid, lot, q in conn.execute(
+            sa.select(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot,
+                      sa.func.sum(pick_tasks.c.picked_qty))
+            .where(pick_tasks.c.order_id.in_(ids))
+            .group_by(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot)):
+        remaining[oid][(lid, lot)] += int(q or 0)
+    for oid, lid, lot, q in conn.execute(
+            sa.select(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot,
+                      sa.func.sum(carton_lines.c.qty))
+            .join(cartons, cartons.c.id == carton_lines.c.carton_id)
+            .where(cartons.c.order_id.in_(ids))
+            .group_by(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot)):
+        remaining[oid][(lid, lot)] -= int(q)
+    exp: dict[tuple[int, str], Any] = {}
+    if any(lot for rem in remaining.values() for _, lot in rem):
         exp = {(r.item_id, r.code): r.expiry for r in conn.execute(
             sa.select(lots.c.item_id, lots.c.code, lots.c.expiry)
             .where(lots.c.item_id.in_(item_ids)))}
-        expiry = {(lid, lot): exp.get((lines[lid]["item_id"], lot)) for lid, lot in remaining}
     weights = dict(conn.execute(sa.select(items.c.id, items.c.weight_g)
                                 .where(items.c.id.in_(item_ids))).all())
-    return _PackState(o, lines, by_gtin, remaining, expiry, weights)
+    out = {}
+    for oid in ids:
+        o, ls_ = found[oid], lines[oid]
+        by_gtin: dict[str, list[int]] = defaultdict(list)
+        for lid, ln in sorted(ls_.items()):
+            for g in gtins[(o.owner_id, ln["item_id"])]:
+                by_gtin[g].append(lid)
+        rem = remaining[oid]
+        expiry = {(lid, lot): exp.get((ls_[lid]["item_id"], lot)) for lid, lot in rem if lot}
+        out[oid] = _PackState(o, ls_, by_gtin, rem, expiry, weights)
+    return out
 
 
-def _place_scan(ctx: Context, st: _PackState, raw: str) -> tuple[int, str, int]:
+def _place_scan(ctx: Context, st: _PackState, raw: str, parsed: dict[str, Scan]
+                ) -> tuple[int, str, int]:
     """Which (line, lot) one scan packs, and how many units; a ScanError if none."""
-    scan = parse_scan(raw)
+    scan = parsed.get(raw) or parse_scan(raw)
+    parsed[raw] = scan  # a packer scans the same label once per unit
     qty = scan.count or 1
     line_ids = st.by_gtin.get(scan.gtin14 or "", [])
     if not line_ids:
@@ -173,19 +190,19 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
     now = ctx.now()
 
     def run(conn: Connection) -> list[dict[str, Any]]:
-        states: dict[int, _PackState] = {}
+        states = _pack_states(conn, {r.order_id for r in requests}, scope)
         plans = []
+        parsed: dict[str, Scan] = {}
         for req in requests:
             if req.weight_g is not None:
                 check_weight(req.weight_g)
             if not req.scans:
                 raise InvalidInput("scan at least one unit into the carton", code="empty_carton")
-            st = states.get(req.order_id) or _pack_state(conn, req.order_id, scope)
-            states[req.order_id] = st
+            st = states[req.order_id]
             units: dict[tuple[int, str], int] = defaultdict(int)
             for raw in req.scans:
                 try:
-                    lid, lot, q = _place_scan(ctx, st, raw)
+                    lid, lot, q = _place_scan(ctx, st, raw, parsed)
                 except ScanError as e:
                     raise _PackRefusal(st, e, raw) from None
                 units[(lid, lot)] += q
@@ -193,21 +210,24 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
                 ((st.weights[st.lines[lid]["item_id"]], q) for (lid, _), q in units.items()),
                 CARTON_TARE_G)
             plans.append((req, st, units, weight))
-        out = []
-        for req, st, units, weight in plans:
-            cid = conn.execute(sa.insert(cartons).returning(cartons.c.id), {
-                "order_id": req.order_id, "owner_id": st.order.owner_id, "weight_g": weight,
-                "state": CartonState.PACKED.value, "packed_by": user, "created_at": now,
-            }).scalar_one()
-            sscc = make_sscc(prefix, cid)
-            conn.execute(sa.update(cartons).where(cartons.c.id == cid).values(sscc=sscc))
-            conn.execute(sa.insert(carton_lines), [
-                {"carton_id": cid, "order_line_id": lid, "item_id": st.lines[lid]["item_id"],
-                 "lot": lot, "qty": q} for (lid, lot), q in sorted(units.items())])
-            out.append({"carton_id": cid, "order_id": req.order_id, "sscc": sscc,
-                        "weight_g": weight,
-                        "lines": [{"order_line_id": lid, "lot": lot, "qty": q}
-                                  for (lid, lot), q in sorted(units.items())]})
+        cids = [r[0] for r in conn.execute(
+            sa.insert(cartons).returning(cartons.c.id, sort_by_parameter_order=True),
+            [{"order_id": req.order_id, "owner_id": st.order.owner_id, "weight_g": weight,
+              "state": CartonState.PACKED.value, "packed_by": user, "created_at": now}
+             for req, st, _, weight in plans])]
+        ssccs = [make_sscc(prefix, cid) for cid in cids]
+        conn.execute(sa.update(cartons).where(cartons.c.id == sa.bindparam("b_id"))
+                     .values(sscc=sa.bindparam("b_sscc")),
+                     [{"b_id": c, "b_sscc": x} for c, x in zip(cids, ssccs, strict=True)])
+        conn.execute(sa.insert(carton_lines), [
+            {"carton_id": cid, "order_line_id": lid, "item_id": st.lines[lid]["item_id"],
+             "lot": lot, "qty": q}
+            for cid, (_, st, units, _) in zip(cids, plans, strict=True)
+            for (lid, lot), q in sorted(units.items())])
+        out = [{"carton_id": cid, "order_id": req.order_id, "sscc": sscc, "weight_g": weight,
+                "lines": [{"order_line_id": lid, "lot": lot, "qty": q}
+                          for (lid, lot), q in sorted(units.items())]}
+               for cid, sscc, (req, _, units, weight) in zip(cids, ssccs, plans, strict=True)]
         packed: dict[int, int] = defaultdict(int)
         for _, _, units, _ in plans:
             for (lid, _), q in units.items():
@@ -303,6 +323,12 @@ def _ship_prep(conn: Connection, ids: Sequence[int], scope: Scope) -> dict[str, 
     rows = {r.id: r for r in conn.execute(sa.select(orders).where(orders.c.id.in_(ids)))}
     todo, replays = [], {}
     fac_names = dict(conn.execute(sa.select(facilities.c.id, facilities.c.name)).all())
+    parcels_of: dict[int, list[Parcel]] = defaultdict(list)
+    for r in conn.execute(sa.select(cartons.c.order_id, cartons.c.sscc, cartons.c.weight_g)
+                          .where(cartons.c.order_id.in_(list(ids)),
+                                 cartons.c.state == CartonState.PACKED.value)
+                          .order_by(cartons.c.id)):
+        parcels_of[r.order_id].append(Parcel(r.sscc, r.weight_g))
     for oid in ids:
         o = rows.get(oid)
         if o is None or not _in_scope(scope, o.owner_id):
@@ -311,10 +337,7 @@ def _ship_prep(conn: Connection, ids: Sequence[int], scope: Scope) -> dict[str, 
             replays[oid] = {**_shipment_of(conn, oid), "replayed": True}
             continue
         check_transition(OrderState(o.state), OrderState.SHIPPED, oid)
-        parcels = tuple(Parcel(c.sscc, c.weight_g) for c in conn.execute(
-            sa.select(cartons.c.sscc, cartons.c.weight_g).where(
-                cartons.c.order_id == oid, cartons.c.state == CartonState.PACKED.value)
-            .order_by(cartons.c.id)))
+        parcels = tuple(parcels_of[oid])
         ship_from = Address(fac_names.get(o.facility_id, ""), (), "", "", "")
         todo.append({"order": o, "shipment": Shipment(o.number, ship_from,
                                                       _address(o.ship_to), parcels,
@@ -386,10 +409,12 @@ def _record_shipments(ctx: Context, conn: Connection, prep: dict[str, Any],
     sids = [r[0] for r in conn.execute(
         sa.insert(shipments).returning(shipments.c.id, sort_by_parameter_order=True),
         ship_rows)]
+    conn.execute(sa.update(cartons).where(cartons.c.order_id == sa.bindparam("b_oid"),
+                                          cartons.c.state == CartonState.PACKED.value)
+                 .values(state=CartonState.SHIPPED.value, shipment_id=sa.bindparam("b_sid")),
+                 [{"b_oid": p["order"].id, "b_sid": sid} for p, sid in zip(todo, sids,
+                                                                           strict=True)])
     for p, sid, row in zip(todo, sids, ship_rows, strict=True):
-        conn.execute(sa.update(cartons).where(cartons.c.order_id == p["order"].id,
-                                              cartons.c.state == CartonState.PACKED.value)
-                     .values(state=CartonState.SHIPPED.value, shipment_id=sid))
         out[p["order"].id] = _shipment_out({"id": sid, **row}) | {"replayed": False}
     conn.execute(sa.update(order_lines).where(order_lines.c.order_id.in_(oids))
                  .values(shipped=order_lines.c.packed))

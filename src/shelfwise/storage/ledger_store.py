@@ -209,6 +209,36 @@ def reserve_level(
     return res.rowcount == 1
 
 
+_RESERVE_LEVEL = sa.text(
+    "UPDATE stock_levels SET allocated = allocated + :qty"
+    " WHERE owner_id = :o AND item_id = :i AND facility_id = :f"
+    " AND sellable - allocated >= :qty"
+)
+_RESERVE_BALANCE = sa.text(
+    "UPDATE balances SET allocated = allocated + :qty"
+    " WHERE owner_id = :o AND item_id = :i AND location_id = :l AND lot = :lot"
+    " AND qty - allocated >= :qty"
+)
+
+
+def reserve_levels(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Conditional reservations of many facility figures; returns how many fitted."""
+    return conn.execute(_RESERVE_LEVEL, list(rows)).rowcount if rows else 0
+
+
+def reserve_balances(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Conditional reservations of many bins/lots; returns how many fitted."""
+    return conn.execute(_RESERVE_BALANCE, list(rows)).rowcount if rows else 0
+
+
+def unreserved_at(conn: Connection, owner_id: int, item_id: int, location_id: int,
+                  lot: str) -> int:
+    return int(conn.execute(sa.text(
+        "SELECT qty - allocated FROM balances WHERE owner_id = :o AND item_id = :i"
+        " AND location_id = :l AND lot = :lot"),
+        {"o": owner_id, "i": item_id, "l": location_id, "lot": lot}).scalar() or 0)
+
+
 def reserve_balance(
     conn: Connection, owner_id: int, item_id: int, location_id: int, lot: str, qty: int
 ) -> bool:

@@ -31,3 +31,11 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def heads_applied(engine: Engine) -> str:
+    """The current revisions (several branches may be applied at once)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return ", ".join(sorted(MigrationContext.configure(conn).get_current_heads()))

@@ -182,3 +182,34 @@ def test_panel_result_equals_forecasting_each_series_alone():
         assert together.method[i] == alone.method[0]
         assert together.parameter[i] == alone.parameter[0]
         np.testing.assert_allclose(together.error_sd[i], alone.error_sd[0], rtol=1e-5, atol=1e-5)
+
+
+def test_adida_and_imapa_forecast_a_regular_sale_as_its_rate():
+    pattern = np.tile([0.0, 0.0, 6.0], 20)  # one sale of 6 every third period
+    adida, imapa = intermittent.aggregated(time_major(pattern), [60], [0.1, 0.3])
+    np.testing.assert_allclose(adida[0, 0, 0, 0], 2.0, rtol=1e-5)  # 6 per 3-period bucket
+    # IMAPA averages k = 1, 2, 3: SES on 1- and 2-period sums still swings around 2 per period
+    assert 1.0 < imapa[0, 0, 0, 0] < 3.0
+
+
+def test_sparse_series_never_get_a_trend_or_season_and_dense_ones_never_imapa():
+    rng = np.random.default_rng(5)
+    sparse = (rng.random(364) < 0.1) * rng.integers(1, 4, 364)
+    dense = weekly(52) + rng.normal(0, 1.0, 364)
+    result = forecast_panel(np.stack([sparse, dense]).astype(np.float32), 14, 7, combine=1)
+    sparse_ok = {"moving_average", "ses", "ses_fit", "croston", "sba", "tsb", "adida", "imapa"}
+    assert result.chosen_methods()[0] in sparse_ok
+    assert result.chosen_methods()[1] not in {"adida", "imapa"}
+
+
+def test_fill_rate_safety_grows_with_the_target_and_covers_a_persistent_lag():
+    rng = np.random.default_rng(3)
+    days = 400
+    panel = np.stack([rng.poisson(20, days), rng.poisson(np.linspace(5, 60, days))]).astype(
+        np.float32
+    )
+    result = forecast_panel(panel, horizon=14, season=7)
+    low = result.fill_rate_safety(4, 0.90)
+    high = result.fill_rate_safety(4, 0.99)
+    assert np.all(high > low)
+    assert high[1] > 0  # a rising series is under-forecast: stock must cover the lag

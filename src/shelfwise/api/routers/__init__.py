@@ -4,7 +4,10 @@ app mounts under ``/api`` (a new capability adds one line here)."""
 ROUTER_MODULES = [
     "catalog",
     "ledger",
+    "receiving",
+    "outbound",
     "counting",
     "movements_floor",
     "auth",
+    "planning",
 ]

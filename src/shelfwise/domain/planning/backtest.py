@@ -54,19 +54,65 @@ class Selection:
         self.forecasts: list[np.ndarray] = []
         self.errors: list[np.ndarray] = []
 
-    def offer(self, method: int, forecasts: np.ndarray) -> None:
+    def offer(self, method: int, forecasts: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """One method's forecasts, for every series or only for the ``rows`` (a mask) given.
+
+        A method offered for some rows only is never chosen for the others.
+        """
         folds, series, horizon = self.actual.shape
-        errors = self.actual[:, None] - forecasts[:folds]
+        actual = self.actual if rows is None else self.actual[:, rows]
+        errors = actual[:, None] - forecasts[:folds]
         score = np.square(errors).mean(axis=(0, 3), dtype=np.float64)
         best = np.argmin(score, axis=0)
-        columns = np.arange(series)
+        columns = np.arange(actual.shape[1])
+        final = np.broadcast_to(forecasts[-1][best, columns], (columns.size, horizon))
+        picked = np.broadcast_to(errors[:, best, columns], (folds, columns.size, horizon))
         self.methods.append(method)
-        self.scores.append(score[best, columns])
-        self.parameters.append(best.astype(np.int16))
-        final = forecasts[-1][best, columns]
-        self.forecasts.append(np.broadcast_to(final, (series, horizon)).astype(F32))
-        picked = errors[:, best, columns]
-        self.errors.append(np.broadcast_to(picked, (folds, series, horizon)).astype(F32))
+        if rows is None:
+            self.scores.append(score[best, columns])
+            self.parameters.append(best.astype(np.int16))
+            self.forecasts.append(final.astype(F32))
+            self.errors.append(picked.astype(F32))
+            return
+        full_score = np.full(series, np.inf)
+        full_score[rows] = score[best, columns]
+        parameters = np.zeros(series, dtype=np.int16)
+        parameters[rows] = best
+        full_forecast = np.zeros((series, horizon), dtype=F32)
+        full_forecast[rows] = final
+        full_errors = np.zeros((folds, series, horizon), dtype=F32)
+        full_errors[:, rows] = picked
+        self.scores.append(full_score)
+        self.parameters.append(parameters)
+        self.forecasts.append(full_forecast)
+        self.errors.append(full_errors)
+
+    def blend(
+        self,
+        chosen: dict[str, np.ndarray],
+        method: int,
+        weight: float,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        """Mix ``weight`` of one method into a choice, where it was offered (and in ``rows``)."""
+        index = self.methods.index(method)
+        usable = np.isfinite(self.scores[index])
+        if rows is not None:
+            usable &= rows
+        w = np.where(usable, F32(weight), F32(0))
+        chosen["forecast"] = (1 - w)[:, None] * chosen["forecast"] + w[:, None] * self.forecasts[
+            index
+        ]
+        chosen["errors"] = (1 - w)[None, :, None] * chosen["errors"] + w[
+            None, :, None
+        ] * self.errors[index]
+        chosen["score"] = np.square(chosen["errors"], dtype=np.float64).mean(axis=(0, 2))
+
+    def exclude(self, methods: list[int], rows: np.ndarray) -> None:
+        """Never choose these methods for the series in the mask ``rows``."""
+        for index, method in enumerate(self.methods):
+            if method in methods:
+                self.scores[index] = np.where(rows, np.inf, self.scores[index])
 
     def choose(self, top: int = 1) -> dict[str, np.ndarray]:
         """Forecast, backtest errors and score of the choice; the best method and its grid point.
@@ -79,8 +125,9 @@ class Selection:
         columns = np.arange(series)
         forecasts = np.stack(self.forecasts)
         errors = np.stack(self.errors, axis=1)
-        forecast = forecasts[ranked, columns].mean(axis=0)
-        chosen_errors = errors[:, ranked, columns].mean(axis=1)
+        weights = self._weights(scores[ranked, columns])
+        forecast = (forecasts[ranked, columns] * weights[:, :, None]).sum(axis=0)
+        chosen_errors = (errors[:, ranked, columns] * weights[None, :, :, None]).sum(axis=1)
         best = ranked[0]
         return {
             "forecast": forecast,
@@ -89,3 +136,15 @@ class Selection:
             "method": np.asarray(self.methods, dtype=np.int16)[best],
             "parameter": np.stack(self.parameters)[best, columns],
         }
+
+    # weights of the averaged methods ∝ backtest MSE ** -power; 0 is a plain mean (weighting
+    # by inverse error made no measurable difference on the planning bench)
+    power = 0.0
+
+    def _weights(self, scores: np.ndarray) -> np.ndarray:
+        """Weights ``[top, series]`` of the methods averaged: ∝ score^-power, 0 if unusable."""
+        usable = np.isfinite(scores)
+        usable[0] = True
+        safe = np.where(usable, np.maximum(scores, 1e-12), 1.0)
+        raw = np.where(usable, safe**-self.power, 0.0)
+        return (raw / raw.sum(axis=0)).astype(F32)

@@ -5,7 +5,14 @@ and returns a ``ForecastResult``: point forecasts ``[series, horizon]``, the met
 parameters chosen for each series by a rolling-origin backtest, its Syntetos-Boylan
 demand class, and the backtest errors from which error spreads and quantiles follow,
 so safety stock rests on how wrong the forecasts actually were rather than on a model's
-assumptions.
+assumptions (``fill_rate_safety`` turns them into stock for a fill-rate target).
+
+Which methods may compete depends on the series: intermittent and lumpy ones get the
+level and Croston-type methods plus ADIDA/IMAPA (temporal aggregation), never a trend or
+weekly shape; for the others a weekly shape (trend) is kept only where Akaike's criterion
+on the in-sample fit of the seasonal (Holt) family beats SES. Smoothing families offer
+two candidates each: the grid point the backtest prefers, and the one the in-sample
+one-step fit prefers at each origin (as ETS estimation would choose).
 
 Work is done in blocks of series (optionally on several threads: numpy releases the
 GIL inside array operations); within a block every operation covers all its series, and
@@ -24,7 +31,7 @@ import numpy as np
 from shelfwise.domain.planning import averages, intermittent, regression, smoothing
 from shelfwise.domain.planning.accuracy import in_sample_scale
 from shelfwise.domain.planning.backtest import Selection, actual_windows, backtest_origins
-from shelfwise.domain.planning.classify import classify_demand
+from shelfwise.domain.planning.classify import INTERMITTENT, classify_demand
 from shelfwise.domain.planning.smoothing import F32
 
 Runner = Callable[[np.ndarray, list[int], int, int], tuple[np.ndarray, ...]]
@@ -32,12 +39,18 @@ Runner = Callable[[np.ndarray, list[int], int, int], tuple[np.ndarray, ...]]
 
 @dataclass(frozen=True)
 class Family:
-    """Methods computed in one pass (Croston and SBA share their states), with their grids."""
+    """Methods computed in one pass (Croston and SBA share their states), with their grids.
+
+    ``demand`` says which series the family competes for: ``"all"``, ``"dense"`` (sales
+    on most periods: trend and season can be estimated) or ``"sparse"`` (Syntetos-Boylan
+    intermittent or lumpy: a trend or weekly shape fitted to a few sales is noise).
+    """
 
     names: tuple[str, ...]
     grids: tuple[tuple[str, ...], ...]
     run: Runner
     seasonal: bool = False
+    demand: str = "all"
 
 
 def _labels(**columns: Sequence[float]) -> tuple[str, ...]:
@@ -46,23 +59,106 @@ def _labels(**columns: Sequence[float]) -> tuple[str, ...]:
     return tuple(",".join(f"{k}={v:g}" for k, v in zip(keys, row, strict=True)) for row in rows)
 
 
+FIT_GRID = ("parameters by in-sample fit",)
+ANCHOR = 0.0
+ANCHOR_FLAT_ONLY = True
 MA_WINDOWS = (7, 14, 28, 56, 112, 364)
 SEASONAL_COUNTS = (1, 2, 4, 8, 13)
-SES_ALPHA = (0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5)
-HOLT_ALPHA = (0.03, 0.05, 0.1, 0.1, 0.2, 0.3, 0.03, 0.05, 0.1, 0.2)
-HOLT_BETA = (0.001, 0.005, 0.002, 0.01, 0.01, 0.03, 0.001, 0.003, 0.005, 0.01)
-HOLT_PHI = (0.98,) * 6 + (1.0,) * 4
+SES_ALPHA = (0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.35, 0.5)
+HOLT_ALPHA = (0.03, 0.05, 0.1, 0.1, 0.2, 0.3, 0.03, 0.05, 0.1, 0.2, 0.02, 0.02)
+HOLT_BETA = (0.001, 0.005, 0.002, 0.01, 0.01, 0.03, 0.001, 0.003, 0.005, 0.01, 0.001, 0.0003)
+HOLT_PHI = (0.98,) * 6 + (1.0,) * 6
 HW_PHI = 0.98
-HW_ALPHA = (0.03, 0.1, 0.25, 0.03, 0.1, 0.25, 0.05, 0.1, 0.05, 0.15)
-HW_BETA = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.002, 0.005, 0.002, 0.005)
-HW_GAMMA = (0.02, 0.02, 0.02, 0.08, 0.08, 0.08, 0.02, 0.02, 0.08, 0.08)
-HWM_ALPHA = (0.03, 0.1, 0.25, 0.03, 0.1, 0.25, 0.05, 0.1, 0.05, 0.1)
-HWM_GAMMA = (0.02, 0.02, 0.02, 0.08, 0.08, 0.08, 0.02, 0.02, 0.08, 0.08)
-HWM_BETA = (0.0,) * 6 + (0.002, 0.005, 0.002, 0.005)
+HW_ALPHA = (0.03, 0.1, 0.25, 0.03, 0.1, 0.25, 0.05, 0.1, 0.05, 0.15, 0.01, 0.02, 0.05, 0.01)
+HW_BETA = (0.0,) * 6 + (0.002, 0.005, 0.002, 0.005) + (0.0,) * 4
+HW_GAMMA = (0.02, 0.02, 0.02, 0.08, 0.08, 0.08, 0.02, 0.02, 0.08, 0.08, 0.005, 0.005, 0.005, 0.02)
+HWM_ALPHA = (0.03, 0.1, 0.25, 0.03, 0.1, 0.25, 0.05, 0.1, 0.05, 0.1, 0.01, 0.02, 0.05, 0.01)
+HWM_GAMMA = (0.02, 0.02, 0.02, 0.08, 0.08, 0.08, 0.02, 0.02, 0.08, 0.08, 0.005, 0.005, 0.005, 0.02)
+HWM_BETA = (0.0,) * 6 + (0.002, 0.005, 0.002, 0.005) + (0.0,) * 4
 TREND_WINDOWS = (56, 91, 182, 364)
 CROSTON_ALPHA = (0.05, 0.1, 0.2, 0.3)
 TSB_SIZE = (0.05, 0.1, 0.2, 0.1, 0.3, 0.05)
 TSB_PROBABILITY = (0.02, 0.05, 0.1, 0.02, 0.05, 0.1)
+AGGREGATE_ALPHA = (0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+class Fitted(tuple):
+    """A family's forecasts, carrying ``fit``: each series' least in-sample squared error."""
+
+    fit: np.ndarray  # [origins, series]
+
+
+def _with_fit(result: tuple[np.ndarray, np.ndarray]) -> Fitted:
+    """A grid's forecasts, and those of the grid point each origin's in-sample fit prefers."""
+    forecasts, fit = result
+    out = Fitted((forecasts, smoothing.best_fit(forecasts, fit)))
+    out.fit = fit.min(axis=1)
+    return out
+
+
+# Free parameters of each fitted family (smoothing weights and starting states), for AIC.
+FIT_PARAMETERS = {"ses": 2, "holt": 4, "holt_winters": 9, "seasonal_factors": 9}
+SEASONAL_METHODS = (
+    "seasonal_naive",
+    "seasonal_average",
+    "holt_winters",
+    "holt_winters_fit",
+    "seasonal_factors",
+    "seasonal_factors_fit",
+)
+TREND_METHODS = ("holt", "holt_fit")
+
+
+def _aic(sse: np.ndarray, periods: int, name: str) -> np.ndarray:
+    n = max(periods - 14, 1)
+    sse = np.clip(sse.astype(np.float64), 1e-9, 1e300)
+    return n * np.log(sse / n) + 2 * FIT_PARAMETERS[name]
+
+
+def _by_criterion(
+    fits: dict[str, np.ndarray], best: dict[str, np.ndarray], origins: Sequence[int]
+) -> np.ndarray:
+    """Forecasts ``[origins, 1, series, horizon]`` of the fitted family with the least AIC.
+
+    At each origin, from the fits up to that origin: the ETS-style model choice.
+    """
+    names = [name for name in FIT_PARAMETERS if name in fits]
+    scores = np.stack(
+        [
+            np.stack([_aic(fits[n][i], origin, n) for i, origin in enumerate(origins)])
+            for n in names
+        ]
+    )  # [families, origins, series]
+    pick = np.argmin(scores, axis=0)
+    stacked = np.stack([best[n][:, 0] for n in names])  # [families, origins, series, horizon]
+    chosen = np.take_along_axis(stacked, pick[None, :, :, None], axis=0)[0]
+    return chosen[:, None]
+
+
+def _unsupported(fits: dict[str, np.ndarray], periods: int) -> dict[str, np.ndarray]:
+    """Per structure (season, trend), the series whose in-sample fit does not support it.
+
+    Akaike's criterion ``n log(SSE / n) + 2 k`` of the fitted SES, Holt and seasonal
+    families: a weekly shape (trend) is kept for a series only if a seasonal (trend)
+    model fits it better than SES by more than its extra parameters explain, as an
+    ETS model selection would decide. Without that check, a backtest of a few folds
+    picks a trend or season fitted to noise for a fair share of flat series.
+    """
+    if "ses" not in fits:
+        return {}
+
+    def aic(name: str) -> np.ndarray:
+        return _aic(fits[name][-1], periods, name)
+
+    flat = aic("ses")
+    out = {}
+    seasonal = [aic(name) for name in ("holt_winters", "seasonal_factors") if name in fits]
+    if seasonal:
+        out["season"] = np.minimum.reduce(seasonal) >= flat
+    if "holt" in fits:
+        out["trend"] = aic("holt") >= flat
+    return out
+
 
 FAMILIES: tuple[Family, ...] = (
     Family(
@@ -77,45 +173,48 @@ FAMILIES: tuple[Family, ...] = (
             averages.seasonal_average(y, origins, h, m, SEASONAL_COUNTS), 1
         ),
         seasonal=True,
+        demand="dense",
     ),
     Family(
-        ("ses",),
-        (_labels(alpha=SES_ALPHA),),
-        lambda y, origins, h, m: (smoothing.exponential_smoothing(y, origins, h, SES_ALPHA),),
+        ("ses", "ses_fit"),
+        (_labels(alpha=SES_ALPHA), FIT_GRID),
+        lambda y, origins, h, m: _with_fit(smoothing.fitted_smoothing(y, origins, h, SES_ALPHA)),
     ),
     Family(
-        ("holt",),
-        (_labels(alpha=HOLT_ALPHA, beta=HOLT_BETA, phi=HOLT_PHI),),
-        lambda y, origins, h, m: (
-            smoothing.exponential_smoothing(
-                y, origins, h, HOLT_ALPHA, beta=HOLT_BETA, phi=HOLT_PHI
-            ),
+        ("holt", "holt_fit"),
+        (_labels(alpha=HOLT_ALPHA, beta=HOLT_BETA, phi=HOLT_PHI), FIT_GRID),
+        lambda y, origins, h, m: _with_fit(
+            smoothing.fitted_smoothing(y, origins, h, HOLT_ALPHA, beta=HOLT_BETA, phi=HOLT_PHI)
         ),
+        demand="dense",
     ),
     Family(
-        ("holt_winters",),
-        (_labels(alpha=HW_ALPHA, beta=HW_BETA, gamma=HW_GAMMA),),
-        lambda y, origins, h, m: (
-            smoothing.exponential_smoothing(
+        ("holt_winters", "holt_winters_fit"),
+        (_labels(alpha=HW_ALPHA, beta=HW_BETA, gamma=HW_GAMMA), FIT_GRID),
+        lambda y, origins, h, m: _with_fit(
+            smoothing.fitted_smoothing(
                 y, origins, h, HW_ALPHA, beta=HW_BETA, gamma=HW_GAMMA, phi=HW_PHI, season=m
-            ),
+            )
         ),
         seasonal=True,
+        demand="dense",
     ),
     Family(
-        ("seasonal_factors",),
-        (_labels(alpha=HWM_ALPHA, beta=HWM_BETA, gamma=HWM_GAMMA),),
-        lambda y, origins, h, m: (
-            smoothing.multiplicative_season(
+        ("seasonal_factors", "seasonal_factors_fit"),
+        (_labels(alpha=HWM_ALPHA, beta=HWM_BETA, gamma=HWM_GAMMA), FIT_GRID),
+        lambda y, origins, h, m: _with_fit(
+            smoothing.fitted_multiplicative(
                 y, origins, h, HWM_ALPHA, HWM_GAMMA, m, beta=HWM_BETA, phi=1.0
-            ),
+            )
         ),
         seasonal=True,
+        demand="dense",
     ),
     Family(
         ("linear_trend",),
         (tuple(f"window={w},{shape}" for w in TREND_WINDOWS for shape in ("flat", "seasonal")),),
         lambda y, origins, h, m: (regression.linear_trend(y, origins, h, TREND_WINDOWS, m),),
+        demand="dense",
     ),
     Family(
         ("croston", "sba"),
@@ -126,6 +225,13 @@ FAMILIES: tuple[Family, ...] = (
         ("tsb",),
         (_labels(alpha_size=TSB_SIZE, alpha_probability=TSB_PROBABILITY),),
         lambda y, origins, h, m: (intermittent.tsb(y, origins, TSB_SIZE, TSB_PROBABILITY),),
+    ),
+    Family(("ets",), (("model by AIC",),), lambda y, origins, h, m: (), demand="dense"),
+    Family(
+        ("adida", "imapa"),
+        (FIT_GRID, FIT_GRID),
+        lambda y, origins, h, m: intermittent.aggregated(y, origins, AGGREGATE_ALPHA),
+        demand="sparse",
     ),
 )
 
@@ -186,6 +292,61 @@ class ForecastResult:
         length = max(1, min(periods, horizon))
         summed = _window_sums(self.backtest_errors, length)
         return np.sqrt(np.square(summed, dtype=np.float64).mean(axis=(0, 2))).astype(F32)
+
+    def fill_rate_safety(
+        self, periods: int, target: float, rounding: float = 0.5, optimism: float = 1.2
+    ) -> np.ndarray:
+        """Safety stock per series for a base-stock level over ``periods`` to meet a fill rate.
+
+        Loss-function rule: choose ``s`` with expected units short per period, E[(E - s)+]
+        for E the error of demand summed over ``periods``, equal to ``(1 - target)`` times
+        the mean forecast demand per period. E comes from the backtest, not from a normal
+        curve: each series keeps its own mean error (a lag behind a trend persists), and
+        the shape around it is pooled over every series of the same demand class after
+        dividing by each one's spread (so skewed, Poisson-like or lumpy errors keep their
+        shape and a tail rests on many series, not one series' few folds). The spread is
+        widened by ``optimism``: the chosen method is the one whose backtest errors were
+        smallest, so they understate its errors to come. ``rounding`` is what rounding
+        the level up to whole units adds on average, and is taken off.
+        """
+        horizon = self.backtest_errors.shape[2]
+        length = max(1, min(periods, horizon))
+        summed = _window_sums(self.backtest_errors, length)
+        bias = summed.mean(axis=(0, 2))
+        spread = np.sqrt(np.square(summed - bias[None, :, None]).mean(axis=(0, 2)))
+        del summed
+        mean = np.maximum(self.forecast.mean(axis=1, dtype=np.float64), 0.0)
+        safety = bias.copy()
+        for code in np.unique(self.demand_class):
+            rows = np.flatnonzero((self.demand_class == code) & (spread > 0))
+            if rows.size == 0:
+                continue
+            grid, loss = _pooled_loss(self.backtest_errors, rows, length, bias[rows], spread[rows])
+            sigma = spread[rows] * optimism
+            z = np.interp((1 - target) * mean[rows] / sigma, loss[::-1], grid[::-1])
+            safety[rows] += z * sigma
+        return safety - rounding
+
+
+LOSS_GRID = np.linspace(-4.0, 8.0, 601)
+LOSS_SAMPLE = 400_000
+
+
+def _pooled_loss(
+    errors: np.ndarray, rows: np.ndarray, length: int, bias: np.ndarray, spread: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised loss E[(u - z)+] on a grid of z, over the summed errors of ``rows``."""
+    step = max(1, -(-rows.size * errors.shape[0] * (errors.shape[2] - length + 1) // LOSS_SAMPLE))
+    picked = rows[::step]
+    summed = _window_sums(errors[:, picked], length)
+    summed = (summed - bias[::step][None, :, None]) / spread[::step][None, :, None]
+    values = np.sort(summed.ravel())
+    tail = np.cumsum(values[::-1])[::-1]  # tail[i] = sum of values[i:]
+    above = np.searchsorted(values, LOSS_GRID, side="right")
+    count = values.size
+    totals = np.where(above < count, tail[np.minimum(above, count - 1)], 0.0)
+    loss = (totals - (count - above) * LOSS_GRID) / count
+    return LOSS_GRID, np.maximum.accumulate(loss[::-1])[::-1]
 
 
 def _window_sums(values: np.ndarray, length: int) -> np.ndarray:
@@ -267,19 +428,50 @@ def _forecast_block(
     periods = y.shape[0]
     origins = backtest_origins(periods, horizon, folds, _min_train(season))
     selection = Selection(actual_windows(y, origins, horizon), horizon)
+    demand_class = classify_demand(block)
+    sparse = demand_class >= INTERMITTENT
+    eligible = {"all": None, "dense": ~sparse, "sparse": sparse}
     code = 0
+    fits: dict[str, np.ndarray] = {}
+    best: dict[str, np.ndarray] = {}
+    codes: dict[str, int] = {}
+    series = block.shape[0]
     for family in families:
         usable = not family.seasonal or (season > 1 and origins[0] >= 2 * season)
-        if usable:
-            forecasts = family.run(y, [*origins, periods], horizon, season)
+        rows = eligible[family.demand]
+        if usable and (rows is None or rows.any()):
+            part = y if rows is None or rows.all() else np.ascontiguousarray(y[:, rows])
+            forecasts = family.run(part, [*origins, periods], horizon, season)
             for offset, values in enumerate(forecasts):
-                selection.offer(code + offset, values)
+                selection.offer(code + offset, values, rows)
+                codes[family.names[offset]] = code + offset
+            if isinstance(forecasts, Fitted):
+                where = slice(None) if rows is None else rows
+                name = family.names[0]
+                fits[name] = np.full((len(origins) + 1, series), np.inf, dtype=F32)
+                fits[name][:, where] = forecasts.fit
+                best[name] = np.zeros((len(origins) + 1, 1, series, horizon), dtype=F32)
+                best[name][:, :, where] = forecasts[1]
+        if family.names == ("ets",) and fits and eligible["dense"].any():
+            values = _by_criterion(fits, best, [*origins, periods])
+            dense = eligible["dense"]
+            selection.offer(code, np.ascontiguousarray(values[:, :, dense]), dense)
+            codes["ets"] = code
         code += len(family.names)
+    unsupported = _unsupported(fits, periods)
+    for structure, names in (("season", SEASONAL_METHODS), ("trend", TREND_METHODS)):
+        if structure in unsupported:
+            selection.exclude(
+                [codes[name] for name in names if name in codes], unsupported[structure]
+            )
     chosen = selection.choose(combine)
+    if ANCHOR and "ets" in codes:
+        rows = unsupported.get("trend") if ANCHOR_FLAT_ONLY else None
+        selection.blend(chosen, codes["ets"], ANCHOR, rows)
     out["forecast"][start:stop] = chosen["forecast"]
     out["method"][start:stop] = chosen["method"]
     out["parameter"][start:stop] = chosen["parameter"]
-    out["demand_class"][start:stop] = classify_demand(block)
+    out["demand_class"][start:stop] = demand_class
     out["backtest_errors"][:, start:stop] = chosen["errors"]
     out["backtest_mse"][start:stop] = chosen["score"]
     scale = in_sample_scale(block, 1, power=2)

@@ -64,6 +64,24 @@ def exponential_smoothing(
     Parameter sequences are aligned: grid point g uses ``alpha[g], beta[g], gamma[g]``
     (and ``phi[g]`` when ``phi`` is a sequence; 1 means an undamped trend).
     """
+    return fitted_smoothing(y, origins, horizon, alpha, beta, gamma, phi, season)[0]
+
+
+def fitted_smoothing(
+    y: np.ndarray,
+    origins: Sequence[int],
+    horizon: int,
+    alpha: Sequence[float],
+    beta: Sequence[float] | None = None,
+    gamma: Sequence[float] | None = None,
+    phi: float | Sequence[float] = 1.0,
+    season: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As ``exponential_smoothing``, plus each grid point's in-sample fit at every origin.
+
+    The fit ``[origins, G, series]`` is the sum of squared one-step errors from the end of
+    the start-up window to the origin: what ETS estimation minimises, here over the grid.
+    """
     periods, series = y.shape
     grid = len(alpha)
     trend = beta is not None
@@ -84,12 +102,16 @@ def exponential_smoothing(
     powers = ph.astype(np.float64) ** np.arange(1, horizon + 1)
     damped = np.cumsum(powers, axis=1).astype(F32)[:, None, :]
     out = np.empty((len(origins), grid, series, horizon), dtype=F32)
+    fit = np.empty((len(origins), grid, series), dtype=F32)
+    sse = np.zeros((grid, series), dtype=F32)
+    warm = initial_window(periods, season)
     error = np.empty((grid, series), dtype=F32)
     scratch = np.empty((grid, series), dtype=F32)
     pending = sorted(range(len(origins)), key=lambda i: origins[i])
     cursor = 0
     for t in range(periods + 1):
         while cursor < len(pending) and origins[pending[cursor]] == t:
+            fit[pending[cursor]] = sse
             target = out[pending[cursor]]
             np.add(level[:, :, None], slope[:, :, None] * damped, out=target)
             if seasonal:
@@ -106,6 +128,9 @@ def exponential_smoothing(
         if seasonal:
             current = indices[t % period_of]
             error -= current
+        if t >= warm:
+            np.multiply(error, error, out=scratch)
+            sse += scratch
         if trend:
             level += slope
         np.multiply(a, error, out=scratch)
@@ -119,7 +144,18 @@ def exponential_smoothing(
     if cursor < len(pending):
         raise ValueError("every origin must lie in [0, periods]")
     np.maximum(out, 0, out=out)
-    return out
+    return out, fit
+
+
+def best_fit(forecasts: np.ndarray, fit: np.ndarray) -> np.ndarray:
+    """Per origin and series, the forecasts of the grid point with the smallest in-sample fit.
+
+    ``[origins, G, series, horizon]`` and ``[origins, G, series]`` to
+    ``[origins, 1, series, horizon]``: the grid point chosen as an ETS fit would choose
+    its parameters, from the data before each origin only.
+    """
+    best = np.argmin(fit, axis=1)[:, None, :, None]
+    return np.take_along_axis(forecasts, best, axis=1)
 
 
 def multiplicative_season(
@@ -132,13 +168,28 @@ def multiplicative_season(
     beta: Sequence[float] | None = None,
     phi: float = 1.0,
 ) -> np.ndarray:
+    """Holt-Winters with seasonal factors (see ``fitted_multiplicative``), forecasts only."""
+    return fitted_multiplicative(y, origins, horizon, alpha, gamma, season, beta, phi)[0]
+
+
+def fitted_multiplicative(
+    y: np.ndarray,
+    origins: Sequence[int],
+    horizon: int,
+    alpha: Sequence[float],
+    gamma: Sequence[float],
+    season: int,
+    beta: Sequence[float] | None = None,
+    phi: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Holt-Winters with seasonal factors instead of offsets: ``yhat = (l + phi b) * s_j``.
 
     For demand whose weekly swing grows and shrinks with its level. Additive errors:
     ``l' = l + phi b + alpha e / s_j``, ``b' = phi b + beta e / s_j``,
     ``s_j' = s_j + gamma e / (l + phi b)``; levels and factors are kept above a small
     floor (and factors below ``MAX_FACTOR``) so items with long runs of zeros cannot
-    divide by zero or blow a single sale up into a huge seasonal factor.
+    divide by zero or blow a single sale up into a huge seasonal factor. Returns the
+    forecasts and the in-sample fit at each origin, as ``fitted_smoothing`` does.
     """
     periods, series = y.shape
     grid = len(alpha)
@@ -160,6 +211,8 @@ def multiplicative_season(
 
     damped = np.cumsum(float(phi) ** np.arange(1, horizon + 1)).astype(F32)
     out = np.empty((len(origins), grid, series, horizon), dtype=F32)
+    fit = np.empty((len(origins), grid, series), dtype=F32)
+    sse = np.zeros((grid, series), dtype=F32)
     error = np.empty((grid, series), dtype=F32)
     scratch = np.empty((grid, series), dtype=F32)
     lookup: dict[int, list[int]] = {}
@@ -168,6 +221,7 @@ def multiplicative_season(
     steps = np.arange(horizon)
     for t in range(periods + 1):
         for index in lookup.get(t, ()):
+            fit[index] = sse
             phases = (t + steps) % season
             target = out[index]
             np.add(level[:, :, None], slope[:, :, None] * damped, out=target)
@@ -180,6 +234,8 @@ def multiplicative_season(
             level += slope  # level now holds l + phi b, the one-step base
         np.multiply(level, current, out=error)
         np.subtract(y[t], error, out=error)
+        if t >= window:
+            sse += error * error
         np.divide(error, current, out=scratch)
         if trend:
             slope += bt * scratch
@@ -193,4 +249,4 @@ def multiplicative_season(
     np.maximum(out, 0, out=out)
     if sum(len(found) for found in lookup.values()) != len(origins) or max(lookup) > periods:
         raise ValueError("every origin must lie in [0, periods]")
-    return out
+    return out, fit

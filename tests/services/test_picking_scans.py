@@ -1,0 +1,111 @@
+"""Every wrong scan at a pick is refused with its own code, recorded as a scan
+exception, and moves nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.outbound_world import build_floor, gas_scan, order
+
+from shelfwise.barcodes import ScanError
+from shelfwise.services import picking, scans, stock
+from shelfwise.services.orders import allocate_order, get_order
+
+
+@pytest.fixture
+def gas_task(ctx):
+    f = build_floor(ctx)
+    o = order(ctx, f, "SO-2001", [(f.w.lot_item, 5)])
+    allocate_order(ctx, o["id"])
+    wave = picking.create_waves(ctx, f.w.facility, order_ids=[o["id"]])[0]
+    (task,) = picking.list_pick_tasks(ctx, wave["id"])
+    assert task["lot"] == "L2403B"
+    return f, o, task
+
+
+def _refused(ctx, f, task, location, item, code):
+    before = stock.bin_balances(ctx, None, item_id=task["item_id"])
+    with pytest.raises(ScanError) as err:
+        picking.confirm_pick(ctx, task["id"], location, item, user="ana", device="HH-07")
+    assert err.value.code == code
+    assert stock.bin_balances(ctx, None, item_id=task["item_id"]) == before
+    recorded = scans.list_exceptions(ctx, None)
+    assert recorded[0]["code"] == code and recorded[0]["task_id"] == str(task["id"])
+    assert picking.list_pick_tasks(ctx, task["wave_id"])[0]["state"] == "open"
+
+
+def test_pick_at_the_wrong_location_is_refused(ctx, gas_task):
+    f, _, task = gas_task
+    _refused(ctx, f, task, "A-01-01-A", gas_scan(f, "L2403B", date(2027, 3, 31)),
+             "wrong_location")
+
+
+def test_pick_of_the_wrong_item_is_refused(ctx, gas_task):
+    f, _, task = gas_task
+    _refused(ctx, f, task, task["location_barcode"], f.tent_gtin, "wrong_item")
+
+
+def test_pick_of_the_wrong_lot_is_refused(ctx, gas_task):
+    f, _, task = gas_task
+    _refused(ctx, f, task, task["location_barcode"], gas_scan(f, "L2406A", date(2027, 6, 30)),
+             "wrong_lot")
+
+
+def test_pick_of_an_expired_lot_is_refused(ctx, clock, gas_task):
+    f, _, task = gas_task
+    clock.advance(days=200)  # it is now past 31 March 2027
+    _refused(ctx, f, task, task["location_barcode"], gas_scan(f, "L2403B", date(2027, 3, 31)),
+             "expired_lot")
+
+
+def test_scan_with_a_bad_check_digit_is_refused(ctx, gas_task):
+    f, _, task = gas_task
+    good = f.gas_gtin.zfill(14)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    _refused(ctx, f, task, task["location_barcode"], bad, "bad_check_digit")
+
+
+def test_another_owners_gtin_is_refused_as_the_wrong_item(ctx, gas_task):
+    f, _, task = gas_task
+    _refused(ctx, f, task, task["location_barcode"], f.lamp_gtin, "wrong_item")
+
+
+def test_a_good_scan_after_a_refusal_still_picks(ctx, gas_task):
+    f, o, task = gas_task
+    _refused(ctx, f, task, "A-01-01-A", f.gas_gtin, "wrong_location")
+    r = picking.confirm_pick(ctx, task["id"], task["location_barcode"],
+                             gas_scan(f, "L2403B", date(2027, 3, 31)))
+    assert r["state"] == "picked" and r["picked_qty"] == 5
+    assert get_order(ctx, o["id"], None)["state"] == "picked"
+    # the same confirmation again is a replay, not a second pick
+    again = picking.confirm_pick(ctx, task["id"], task["location_barcode"],
+                                 gas_scan(f, "L2403B", date(2027, 3, 31)))
+    assert again["replayed"] is True
+    assert stock.verify(ctx)["ok"]
+
+
+def test_short_pick_posts_what_was_found_counts_the_bin_and_reallocates(ctx, gas_task):
+    f, o, task = gas_task
+    r = picking.confirm_pick(ctx, task["id"], task["location_barcode"],
+                             gas_scan(f, "L2403B", date(2027, 3, 31)), qty=2)
+    assert r["state"] == "short" and r["picked_qty"] == 2
+    assert r["reallocated"] == [{"location_id": f.w.bins[1], "lot": "L2406A", "qty": 3}]
+    (req,) = picking.list_count_requests(ctx)
+    assert req["location_id"] == f.far_bin and req["reason"] == "short_pick"
+    assert scans.list_exceptions(ctx, None)[0]["code"] == "short_pick"
+    line = get_order(ctx, o["id"], None)["lines"][0]
+    assert (line["picked"], line["allocated"], line["backordered"]) == (2, 3, 0)
+    (follow_up,) = picking.list_pick_tasks(ctx, task["wave_id"])
+    picking.confirm_pick(ctx, follow_up["id"], follow_up["location_barcode"],
+                         gas_scan(f, "L2406A", date(2027, 6, 30)))
+    assert get_order(ctx, o["id"], None)["state"] == "picked"
+    assert stock.verify(ctx)["ok"]
+
+
+def test_a_picked_quantity_above_the_task_is_refused(ctx, gas_task):
+    f, _, task = gas_task
+    from shelfwise.domain.errors import InvalidInput
+    with pytest.raises(InvalidInput) as err:
+        picking.confirm_pick(ctx, task["id"], task["location_barcode"], f.gas_gtin, qty=6)
+    assert err.value.code == "over_pick"
