@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from shelfwise.demo.catalog_data import AISLES, BAYS, FACILITIES, LEVELS, OWNERS, ZONES, demo_items
+from shelfwise.demo.floor_days import FloorDays
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import LocationKind
 from shelfwise.services import catalog, ledger, stock
@@ -26,6 +27,8 @@ from shelfwise.storage.tables import lots, owners
 
 ITEMS_PER_OWNER = 167
 DAYS = 365
+#: The most recent days run through the real floor workflows (scans, waves, cartons).
+FLOOR_DAYS = 10
 
 
 class SimClock:
@@ -84,10 +87,17 @@ def seed_demo(
     try:
         sites, skus = _build_catalog(ctx, rng, items_per_owner)
         sim = _Sim(ctx, rng, clock, sites, skus)
+        floor_days = min(FLOOR_DAYS, days)
         with Progress(console=console or Console(stderr=True), transient=True) as bar:
             task = bar.add_task("simulating a year of warehouse work", total=days)
-            for day in range(days):
-                sim.run_day(day, last=(day == days - 1))
+            for day in range(days - floor_days):
+                sim.run_day(day, last=False)
+                bar.advance(task)
+            floor = FloorDays(sim)
+            for day in range(days - floor_days, days):
+                sim.clock.now += timedelta(days=1)
+                if sim.clock.now.weekday() < 6:
+                    floor.run_day(sim.clock.now.date(), last=(day == days - 1))
                 bar.advance(task)
     finally:
         ctx.clock = real_clock
