@@ -276,7 +276,7 @@ class _Sim:
     def _orders(self, today: date, post: bool) -> None:
         wd = today.weekday()
         for site in self.sites:
-            expected = sum(s.rate * s.weekly[wd] for s in self.skus) / 20
+            expected = sum(s.rate * s.weekly[wd] for s in self.skus) / 28
             n_lines = max(1, int(self.rng.gauss(expected, expected**0.5)))
             picked = self.rng.choices(self.skus, weights=self.weights, k=n_lines)
             owner_lines: dict[int, list[LineCommand]] = defaultdict(list)

@@ -61,12 +61,20 @@ class Selection:
         """
         folds, series, horizon = self.actual.shape
         actual = self.actual if rows is None else self.actual[:, rows]
-        errors = actual[:, None] - forecasts[:folds]
-        score = np.square(errors).mean(axis=(0, 3), dtype=np.float64)
-        best = np.argmin(score, axis=0)
         columns = np.arange(actual.shape[1])
+        if forecasts.shape[-1] == 1:  # flat: mean (a - f)^2 = mean a^2 - 2 f mean a + f^2
+            level = forecasts[:folds, :, :, 0].astype(np.float64)
+            first = actual.mean(axis=2, dtype=np.float64)[:, None]
+            second = np.square(actual, dtype=np.float64).mean(axis=2)[:, None]
+            score = (second - 2 * level * first + level * level).mean(axis=0)
+            best = np.argmin(score, axis=0)
+            picked = actual - forecasts[:folds, best, columns]
+        else:
+            errors = actual[:, None] - forecasts[:folds]
+            score = np.square(errors).mean(axis=(0, 3), dtype=np.float64)
+            best = np.argmin(score, axis=0)
+            picked = np.broadcast_to(errors[:, best, columns], (folds, columns.size, horizon))
         final = np.broadcast_to(forecasts[-1][best, columns], (columns.size, horizon))
-        picked = np.broadcast_to(errors[:, best, columns], (folds, columns.size, horizon))
         self.methods.append(method)
         if rows is None:
             self.scores.append(score[best, columns])
