@@ -80,10 +80,29 @@ def demo(
     # Seeding is a re-runnable batch job: it need not fsync every commit.
     ctx = build_context(replace(s, sqlite_synchronous="NORMAL"))
     summary = seed_demo(ctx, seed=seed, console=console)
-    ctx.engine.dispose()
     console.print_json(json.dumps(summary, default=str))
+    if summary.get("seeded"):
+        _print_demo_credentials(ctx)
+    ctx.engine.dispose()
     if serve_after:
         serve(database_url=s.database_url, host=host, port=port)
+
+
+def _print_demo_credentials(ctx) -> None:  # type: ignore[no-untyped-def]
+    """One user per role with a random password, and an admin API token: shown once."""
+    from shelfwise.services import catalog, users
+
+    creds = users.create_demo_users(ctx, catalog.list_owners(ctx, None))
+    token = users.create_token(ctx, users.user_id_for(ctx, "demo-admin"), "demo-cli")
+    t = Table(title="demo users (passwords are shown only now)")
+    for col in ("user", "role", "password"):
+        t.add_column(col)
+    for name, role, password in creds:
+        t.add_row(name, role, password)
+    console.print(t)
+    console.print(f"admin API token: [bold]{token['token']}[/bold]")
+    console.print(f'  export SHELFWISE_TOKEN={token["token"]}  '
+                  '# curl -H "Authorization: Bearer $SHELFWISE_TOKEN" ...')
 
 
 @ledger_app.command("verify")
@@ -205,6 +224,11 @@ def _mount_subcommands() -> None:
 
     app.command("plan")(plan_command)
     app.add_typer(suggestions_app, name="suggestions")
+
+    from shelfwise.cli_access import token_app, user_app
+
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
 
 
 _mount_subcommands()
