@@ -225,7 +225,10 @@ def _mount_subcommands() -> None:
     app.command("plan")(plan_command)
     app.add_typer(suggestions_app, name="suggestions")
 
+    from shelfwise import cli_floor
     from shelfwise.cli_access import token_app, user_app
+
+    cli_floor.register(app)
 
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
