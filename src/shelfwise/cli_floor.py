@@ -107,12 +107,14 @@ def putaway(
 
     ctx = _ctx(database_url)
     if task_id is None:
+        from shelfwise.services import catalog
+
         rows = svc.list_putaway_tasks(ctx, None, state="open", limit=50)
-        _show(
-            rows,
-            ["id", "item_id", "lot", "qty", "suggested_location_id", "rule"],
-            "open putaway tasks",
-        )
+        for r in rows:
+            loc = r.get("suggested_location_id")
+            r["scan_bin"] = catalog.get_location(ctx, loc)["barcode"] if loc else "-"
+            r["sku"] = catalog.get_item(ctx, r["item_id"], None)["sku"]
+        _show(rows, ["id", "sku", "lot", "qty", "scan_bin", "rule"], "open putaway tasks")
         return
     r = _run(
         svc.confirm_putaway,
