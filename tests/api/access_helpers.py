@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from shelfwise.api.app import create_app
+from shelfwise.auth import passwords
 from shelfwise.services import users
 from shelfwise.services.context import Context
 
@@ -39,3 +42,10 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     r = client.post("/api/auth/login", json={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return r.json()["csrf_token"]
+
+
+@pytest.fixture(autouse=False)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at test strength: the same code path, a fraction of the memory and time."""
+    monkeypatch.setattr(passwords, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import World, build_world
 
 from shelfwise.api.app import create_app
 from shelfwise.services.context import Context
+from tests.factories import World, build_world
 
 
 @pytest.fixture

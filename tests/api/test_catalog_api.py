@@ -10,10 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.factories import World, gtin
 
 from shelfwise.services.context import Context
 from shelfwise.storage.tables import facilities, item_gtins, items, locations, lots, owners, zones
+from tests.factories import World, gtin
 
 CATALOG_TABLES = (owners, facilities, zones, locations, items, item_gtins, lots)
 

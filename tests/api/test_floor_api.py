@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import build_world, gtin, stock_up
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers import counting as counting_api
 from shelfwise.api.routers import movements_floor
 from shelfwise.services import catalog, stock
+from tests.factories import build_world, gtin, stock_up
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import FakeClock
-from tests.factories import World, move, stock_up
-from tests.ledger_snapshot import snapshot
 
 from shelfwise.domain.ledger import MovementType
 from shelfwise.services import catalog, ledger, stock
 from shelfwise.services.context import Context
+from tests.conftest import FakeClock
+from tests.factories import World, move, stock_up
+from tests.ledger_snapshot import snapshot
 
 Body = dict[str, Any]
 
@@ -158,9 +158,11 @@ def test_every_bad_movement_is_refused_and_writes_nothing(
 def test_a_body_that_is_not_json_is_a_400(client: TestClient, ctx: Context,
                                           stocked: World) -> None:
     for raw in (b'{"owner_id": 1, "type": "move", "lines": [', b"owner_id=1&type=move",
-                b"\xff\xfe", b""):
+                b"\xff\xfe"):
         refused(client, ctx, "POST", "/api/movements", 400, "malformed_json", content=raw,
                 headers={"content-type": "application/json"})
+    refused(client, ctx, "POST", "/api/movements", 422, "invalid_request", content=b"",
+            headers={"content-type": "application/json"})
 
 
 def test_a_reused_idempotency_key_with_another_body_is_refused(
@@ -237,8 +239,9 @@ def test_a_hold_expires_once_the_clock_passes_its_time(
     w = stocked
     soon = client.post("/api/holds", json=hold(w, 3, expires_at="2026-10-01T09:00:00Z")).json()
     later = client.post("/api/holds", json=hold(w, 2, expires_at="2026-10-02T09:00:00Z")).json()
+    clock.advance(minutes=59, seconds=59)  # 08:59:59, one second early
     assert client.post("/api/holds/expire").json() == {"expired": 0}
-    clock.advance(hours=1, minutes=30)
+    clock.advance(seconds=1)  # 09:00:00 exactly: due
     assert client.post("/api/holds/expire").json() == {"expired": 1}
     assert client.get(f"/api/holds/{soon['id']}").json()["state"] == "expired"
     assert client.get(f"/api/holds/{later['id']}").json()["state"] == "pending"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
-from tests.outbound_world import SHIP_TO, build_floor, gas_scan
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.outbound import router
+from tests.outbound_world import SHIP_TO, build_floor, gas_scan
 
 
 def _client(ctx) -> TestClient:

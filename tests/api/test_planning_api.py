@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.planning_world import PlanningWorld, seed_planning_world
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.planning import router
 from shelfwise.services.context import Context
+from tests.planning_world import PlanningWorld, seed_planning_world
 
 
 @pytest.fixture

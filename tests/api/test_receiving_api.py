@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.factories import World, build_world, gtin
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.receiving import router
 from shelfwise.services import catalog
 from shelfwise.services.context import Context
 from shelfwise.storage.tables import movements, scan_exceptions
+from tests.factories import World, build_world, gtin
 
 TENT = gtin(1)
 GAS = gtin(2)

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import World, build_world, gtin, move, stock_up
 
 from shelfwise.api.app import create_app
 from shelfwise.domain.ledger import MovementType
 from shelfwise.services import ledger, stock
 from shelfwise.services.context import Context
 from shelfwise.web import events, install_web
+from tests.factories import World, build_world, gtin, move, stock_up
 
 
 class ScopeTo:

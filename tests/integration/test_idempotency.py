@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import World, build_world, move, stock_up
-from tests.ledger_snapshot import BACKEND_PARAMS, counts, snapshot
 
 from shelfwise.api.app import create_app
 from shelfwise.domain.errors import Conflict
 from shelfwise.domain.ledger import MovementType
 from shelfwise.services import ledger, stock
 from shelfwise.services.context import Context
+from tests.factories import World, build_world, move, stock_up
+from tests.ledger_snapshot import BACKEND_PARAMS, counts, snapshot
 
 CLIENTS = 8
 

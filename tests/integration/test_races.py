@@ -15,9 +15,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import FakeClock
-from tests.factories import World, build_world, move, stock_up
-from tests.ledger_snapshot import BACKEND_PARAMS
 
 from shelfwise.domain.errors import Conflict, InsufficientStock
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
@@ -26,6 +23,9 @@ from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
 from shelfwise.storage.tables import holds, movements
+from tests.conftest import FakeClock
+from tests.factories import World, build_world, move, stock_up
+from tests.ledger_snapshot import BACKEND_PARAMS
 
 CLIENTS = 8
 ATTEMPTS = 10

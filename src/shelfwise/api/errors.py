@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shelfwise.barcodes.errors import ScanError
@@ -69,6 +70,14 @@ def install(app: FastAPI) -> None:
             429: "rate_limited",
         }.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # An id or quantity beyond 64 bits reaches the database driver before any rule
+        # can name it (SQLite: OverflowError; PostgreSQL: "bigint out of range"). The
+        # transaction rolled back, so this is bad input, not a server fault.
+        return problem(422, "value_out_of_range", "a number in the request is out of range")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -182,17 +182,21 @@ def run_plan_bench(
     generated = time.perf_counter() - began
 
     began = time.perf_counter()
+    cpu_began = time.process_time()
     history, actual = panel[:, :-HOLDOUT_DAYS], panel[:, -HOLDOUT_DAYS:]
     result = forecast_panel(history, HOLDOUT_DAYS + LEAD_DAYS, 7, workers=workers)
     forecasted = time.perf_counter() - began
     suggestions = plan_suggestions(result, history, LEAD_DAYS, seed)
     seconds = time.perf_counter() - began
+    cpu_seconds = time.process_time() - cpu_began
 
     ours = result.forecast[:, :HOLDOUT_DAYS]
     report: dict[str, Any] = {
         "series": series,
         "days": days,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),  # all threads; / cores ~ wall time when idle
+        "load_average": round(os.getloadavg()[0], 2),  # >= cpus: other work shared them
         "forecast_seconds": round(forecasted, 2),
         "generate_seconds": round(generated, 2),
         "workers": workers,

@@ -30,6 +30,7 @@ from shelfwise.domain.ledger import (
     validate_quantity,
 )
 from shelfwise.domain.locations import SELLABLE_KINDS
+from shelfwise.services import metering
 from shelfwise.services.context import Context
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
@@ -165,6 +166,7 @@ def post_in(
             for c, mid in zip(work, ids, strict=True)
         ),
     )
+    metering.record_in(conn, metering.movement_events(work, ids, locs, now))
     for n, mid in zip(todo, ids, strict=True):
         results[n] = {"movement_id": mid, "replayed": False}
     return results  # type: ignore[return-value]
@@ -387,51 +389,6 @@ def place_holds_in(
         ],
     )
     return [{"hold_id": hid, "replayed": False} for hid in ids]
-
-
-def _check_hold_target(body: dict[str, Any], its, locs) -> None:
-    item = its.get(body["item_id"])
-    if item is None or item.owner_id != body["owner_id"]:
-        raise NotFound(f"item {body['item_id']} does not exist", code="item_not_found")
-    location_id = body["location_id"]
-    if location_id is not None:
-        loc = locs.get(location_id)
-        if loc is None:
-            raise NotFound(f"location {location_id} does not exist", code="location_not_found")
-        if loc.facility_id != body["facility_id"] or loc.kind not in SELLABLE_KINDS:
-            raise InvalidInput(
-                f"location {location_id} is not sellable stock of facility {body['facility_id']}",
-                code="location_not_sellable",
-            )
-    elif body["lot"]:
-        raise InvalidInput("a hold on a lot must name its location", code="lot_needs_location")
-
-
-def _reserve(conn: Connection, body: dict[str, Any]) -> None:
-    """The atomic check-and-reserve: conditional UPDATEs, refused as a named shortfall."""
-    owner_id, item_id, facility_id = body["owner_id"], body["item_id"], body["facility_id"]
-    location_id, lot, qty = body["location_id"], body["lot"] or "", body["qty"]
-    if not ls.reserve_level(conn, owner_id, item_id, facility_id, qty):
-        avail = _available(conn, owner_id, item_id, facility_id)
-        raise InsufficientStock(
-            [Shortfall(owner_id, item_id, None, lot, qty, avail, facility_id)],
-            code="insufficient_available",
-        )
-    if location_id is not None and not ls.reserve_balance(
-        conn, owner_id, item_id, location_id, lot, qty
-    ):
-        row = conn.execute(
-            sa.select(balances.c.qty - balances.c.allocated).where(
-                balances.c.owner_id == owner_id,
-                balances.c.item_id == item_id,
-                balances.c.location_id == location_id,
-                balances.c.lot == lot,
-            )
-        ).scalar()
-        raise InsufficientStock(
-            [Shortfall(owner_id, item_id, location_id, lot, qty, row or 0, facility_id)],
-            code="insufficient_available",
-        )
 
 
 def place_hold_in(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shelfwise.barcodes import Scan, ScanError, WrongItem, WrongLot, match_item_scan, parse_scan
+from shelfwise.domain.billing import Activity
 from shelfwise.domain.carriers import (
     CarrierAdapter,
     Label,
@@ -40,7 +41,7 @@ from shelfwise.domain.packing import (
 )
 from shelfwise.domain.picking import WaveState
 from shelfwise.labels import Address
-from shelfwise.services import ledger, scans
+from shelfwise.services import ledger, metering, scans
 from shelfwise.services.context import Context
 from shelfwise.services.orders import Scope, _in_scope, transact
 from shelfwise.storage import ledger_store as ls
@@ -215,6 +216,10 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
             [{"order_id": req.order_id, "owner_id": st.order.owner_id, "weight_g": weight,
               "state": CartonState.PACKED.value, "packed_by": user, "created_at": now}
              for req, st, _, weight in plans])]
+        metering.record_in(conn, [
+            metering.work_event(st.order.owner_id, st.order.facility_id,
+                                Activity.CARTONS_PACKED, "carton", cid, now)
+            for cid, (_, st, _, _) in zip(cids, plans, strict=True)])
         ssccs = [make_sscc(prefix, cid) for cid in cids]
         conn.execute(sa.update(cartons).where(cartons.c.id == sa.bindparam("b_id"))
                      .values(sscc=sa.bindparam("b_sscc")),
@@ -397,6 +402,10 @@ def _record_shipments(ctx: Context, conn: Connection, prep: dict[str, Any],
             document_type="order", document_id=o.number, user=user, device=device,
             scans=tuple(parcel.sscc for parcel in p["shipment"].parcels)))
     moves = ledger.post_in(ctx, conn, cmds)
+    metering.record_in(conn, [
+        metering.work_event(p["order"].owner_id, p["order"].facility_id,
+                            Activity.ORDERS_SHIPPED, "order", p["order"].id, now)
+        for p in todo])
     out: dict[int, dict[str, Any]] = {}
     ship_rows = []
     for p, (adapter, label, cost), mv in zip(todo, bought, moves, strict=True):

@@ -8,9 +8,15 @@ candidate's backtest errors become the series' empirical forecast-error spread.
 
 Candidates are offered one method at a time and only the running best is kept, so memory
 stays at one method's forecasts however many methods compete.
+
+Akaike's criterion on the in-sample one-step fit complements the backtest: it picks an
+ETS-style model per origin (``choose_by_criterion``) and rules out a trend or weekly
+shape that the fit does not support (``unsupported_structure``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -95,26 +101,15 @@ class Selection:
         self.forecasts.append(full_forecast)
         self.errors.append(full_errors)
 
-    def blend(
-        self,
-        chosen: dict[str, np.ndarray],
-        method: int,
-        weight: float,
-        rows: np.ndarray | None = None,
-    ) -> None:
-        """Mix ``weight`` of one method into a choice, where it was offered (and in ``rows``)."""
-        index = self.methods.index(method)
-        usable = np.isfinite(self.scores[index])
-        if rows is not None:
-            usable &= rows
-        w = np.where(usable, F32(weight), F32(0))
-        chosen["forecast"] = (1 - w)[:, None] * chosen["forecast"] + w[:, None] * self.forecasts[
-            index
-        ]
-        chosen["errors"] = (1 - w)[None, :, None] * chosen["errors"] + w[
-            None, :, None
-        ] * self.errors[index]
+    def average(self, chosen: dict[str, np.ndarray], methods: list[int], rows: np.ndarray) -> None:
+        """Replace the choice for the series in ``rows`` by the plain mean of ``methods``."""
+        picked = [self.methods.index(method) for method in methods]
+        forecast = np.mean([self.forecasts[i] for i in picked], axis=0)
+        errors = np.mean([self.errors[i] for i in picked], axis=0)
+        chosen["forecast"] = np.where(rows[:, None], forecast, chosen["forecast"]).astype(F32)
+        chosen["errors"] = np.where(rows[None, :, None], errors, chosen["errors"]).astype(F32)
         chosen["score"] = np.square(chosen["errors"], dtype=np.float64).mean(axis=(0, 2))
+        chosen["method"] = np.where(rows, np.int16(methods[-1]), chosen["method"])
 
     def exclude(self, methods: list[int], rows: np.ndarray) -> None:
         """Never choose these methods for the series in the mask ``rows``."""
@@ -145,14 +140,61 @@ class Selection:
             "parameter": np.stack(self.parameters)[best, columns],
         }
 
-    # weights of the averaged methods ∝ backtest MSE ** -power; 0 is a plain mean (weighting
-    # by inverse error made no measurable difference on the planning bench)
-    power = 0.0
-
-    def _weights(self, scores: np.ndarray) -> np.ndarray:
-        """Weights ``[top, series]`` of the methods averaged: ∝ score^-power, 0 if unusable."""
+    @staticmethod
+    def _weights(scores: np.ndarray) -> np.ndarray:
+        """Equal weights ``[top, series]`` over the usable (finite-score) methods ranked."""
         usable = np.isfinite(scores)
         usable[0] = True
-        safe = np.where(usable, np.maximum(scores, 1e-12), 1.0)
-        raw = np.where(usable, safe**-self.power, 0.0)
-        return (raw / raw.sum(axis=0)).astype(F32)
+        return (usable / usable.sum(axis=0)).astype(F32)
+
+
+# Free parameters of each fitted family (smoothing weights and starting states), for AIC.
+FIT_PARAMETERS = {"ses": 2, "holt": 4, "holt_winters": 9, "seasonal_factors": 9}
+
+
+def _aic(sse: np.ndarray, periods: int, name: str) -> np.ndarray:
+    n = max(periods - 14, 1)
+    sse = np.clip(sse.astype(np.float64), 1e-9, 1e300)
+    return n * np.log(sse / n) + 2 * FIT_PARAMETERS[name]
+
+
+def choose_by_criterion(
+    fits: dict[str, np.ndarray], best: dict[str, np.ndarray], origins: Sequence[int]
+) -> np.ndarray:
+    """Forecasts ``[origins, 1, series, horizon]`` of the fitted family with the least AIC.
+
+    At each origin, from the fits up to that origin: the ETS-style model choice.
+    """
+    names = [name for name in FIT_PARAMETERS if name in fits]
+    scores = np.stack(
+        [np.stack([_aic(fits[n][i], origin, n) for i, origin in enumerate(origins)]) for n in names]
+    )  # [families, origins, series]
+    pick = np.argmin(scores, axis=0)
+    stacked = np.stack([best[n][:, 0] for n in names])  # [families, origins, series, horizon]
+    chosen = np.take_along_axis(stacked, pick[None, :, :, None], axis=0)[0]
+    return chosen[:, None]
+
+
+def unsupported_structure(fits: dict[str, np.ndarray], periods: int) -> dict[str, np.ndarray]:
+    """Per structure (season, trend), the series whose in-sample fit does not support it.
+
+    Akaike's criterion ``n log(SSE / n) + 2 k`` of the fitted SES, Holt and seasonal
+    families: a weekly shape (trend) is kept for a series only if a seasonal (trend)
+    model fits it better than SES by more than its extra parameters explain, as an
+    ETS model selection would decide. Without that check, a backtest of a few folds
+    picks a trend or season fitted to noise for a fair share of flat series.
+    """
+    if "ses" not in fits:
+        return {}
+
+    def aic(name: str) -> np.ndarray:
+        return _aic(fits[name][-1], periods, name)
+
+    flat = aic("ses")
+    out = {}
+    seasonal = [aic(name) for name in ("holt_winters", "seasonal_factors") if name in fits]
+    if seasonal:
+        out["season"] = np.minimum.reduce(seasonal) >= flat
+    if "holt" in fits:
+        out["trend"] = aic("holt") >= flat
+    return out

@@ -30,7 +30,13 @@ import numpy as np
 
 from shelfwise.domain.planning import averages, intermittent, regression, smoothing
 from shelfwise.domain.planning.accuracy import in_sample_scale
-from shelfwise.domain.planning.backtest import Selection, actual_windows, backtest_origins
+from shelfwise.domain.planning.backtest import (
+    Selection,
+    actual_windows,
+    backtest_origins,
+    choose_by_criterion,
+    unsupported_structure,
+)
 from shelfwise.domain.planning.classify import INTERMITTENT, classify_demand
 from shelfwise.domain.planning.smoothing import F32
 
@@ -60,8 +66,10 @@ def _labels(**columns: Sequence[float]) -> tuple[str, ...]:
 
 
 FIT_GRID = ("parameters by in-sample fit",)
-ANCHOR = 0.0
-ANCHOR_FLAT_ONLY = True
+# A backtest of fewer periods than this cannot rank methods for sparse series (a few
+# sales decide it): they get the plain mean of SHORT_SPARSE, both fitted in-sample.
+SHORT_BACKTEST = 100
+SHORT_SPARSE = ("ses_fit", "imapa")
 MA_WINDOWS = (7, 14, 28, 56, 112, 364)
 SEASONAL_COUNTS = (1, 2, 4, 8, 13)
 SES_ALPHA = (0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.35, 0.5)
@@ -96,8 +104,6 @@ def _with_fit(result: tuple[np.ndarray, np.ndarray]) -> Fitted:
     return out
 
 
-# Free parameters of each fitted family (smoothing weights and starting states), for AIC.
-FIT_PARAMETERS = {"ses": 2, "holt": 4, "holt_winters": 9, "seasonal_factors": 9}
 SEASONAL_METHODS = (
     "seasonal_naive",
     "seasonal_average",
@@ -107,57 +113,6 @@ SEASONAL_METHODS = (
     "seasonal_factors_fit",
 )
 TREND_METHODS = ("holt", "holt_fit")
-
-
-def _aic(sse: np.ndarray, periods: int, name: str) -> np.ndarray:
-    n = max(periods - 14, 1)
-    sse = np.clip(sse.astype(np.float64), 1e-9, 1e300)
-    return n * np.log(sse / n) + 2 * FIT_PARAMETERS[name]
-
-
-def _by_criterion(
-    fits: dict[str, np.ndarray], best: dict[str, np.ndarray], origins: Sequence[int]
-) -> np.ndarray:
-    """Forecasts ``[origins, 1, series, horizon]`` of the fitted family with the least AIC.
-
-    At each origin, from the fits up to that origin: the ETS-style model choice.
-    """
-    names = [name for name in FIT_PARAMETERS if name in fits]
-    scores = np.stack(
-        [
-            np.stack([_aic(fits[n][i], origin, n) for i, origin in enumerate(origins)])
-            for n in names
-        ]
-    )  # [families, origins, series]
-    pick = np.argmin(scores, axis=0)
-    stacked = np.stack([best[n][:, 0] for n in names])  # [families, origins, series, horizon]
-    chosen = np.take_along_axis(stacked, pick[None, :, :, None], axis=0)[0]
-    return chosen[:, None]
-
-
-def _unsupported(fits: dict[str, np.ndarray], periods: int) -> dict[str, np.ndarray]:
-    """Per structure (season, trend), the series whose in-sample fit does not support it.
-
-    Akaike's criterion ``n log(SSE / n) + 2 k`` of the fitted SES, Holt and seasonal
-    families: a weekly shape (trend) is kept for a series only if a seasonal (trend)
-    model fits it better than SES by more than its extra parameters explain, as an
-    ETS model selection would decide. Without that check, a backtest of a few folds
-    picks a trend or season fitted to noise for a fair share of flat series.
-    """
-    if "ses" not in fits:
-        return {}
-
-    def aic(name: str) -> np.ndarray:
-        return _aic(fits[name][-1], periods, name)
-
-    flat = aic("ses")
-    out = {}
-    seasonal = [aic(name) for name in ("holt_winters", "seasonal_factors") if name in fits]
-    if seasonal:
-        out["season"] = np.minimum.reduce(seasonal) >= flat
-    if "holt" in fits:
-        out["trend"] = aic("holt") >= flat
-    return out
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -294,7 +249,7 @@ class ForecastResult:
         return np.sqrt(np.square(summed, dtype=np.float64).mean(axis=(0, 2))).astype(F32)
 
     def fill_rate_safety(
-        self, periods: int, target: float, rounding: float = 0.5, optimism: float = 1.2
+        self, periods: int, target: float, optimism: float | None = None
     ) -> np.ndarray:
         """Safety stock per series for a base-stock level over ``periods`` to meet a fill rate.
 
@@ -305,9 +260,9 @@ class ForecastResult:
         the shape around it is pooled over every series of the same demand class after
         dividing by each one's spread (so skewed, Poisson-like or lumpy errors keep their
         shape and a tail rests on many series, not one series' few folds). The spread is
-        widened by ``optimism``: the chosen method is the one whose backtest errors were
-        smallest, so they understate its errors to come. ``rounding`` is what rounding
-        the level up to whole units adds on average, and is taken off.
+        widened by ``optimism`` (default ``1 + 0.6 / sqrt(folds)``): the chosen method is
+        the one whose backtest errors were smallest, so they understate its errors to come,
+        and the fewer the folds the less the spread itself is known.
         """
         horizon = self.backtest_errors.shape[2]
         length = max(1, min(periods, horizon))
@@ -316,6 +271,8 @@ class ForecastResult:
         spread = np.sqrt(np.square(summed - bias[None, :, None]).mean(axis=(0, 2)))
         del summed
         mean = np.maximum(self.forecast.mean(axis=1, dtype=np.float64), 0.0)
+        if optimism is None:
+            optimism = 1 + OPTIMISM / np.sqrt(self.backtest_errors.shape[0])
         safety = bias.copy()
         for code in np.unique(self.demand_class):
             rows = np.flatnonzero((self.demand_class == code) & (spread > 0))
@@ -325,9 +282,10 @@ class ForecastResult:
             sigma = spread[rows] * optimism
             z = np.interp((1 - target) * mean[rows] / sigma, loss[::-1], grid[::-1])
             safety[rows] += z * sigma
-        return safety - rounding
+        return safety
 
 
+OPTIMISM = 0.6
 LOSS_GRID = np.linspace(-4.0, 8.0, 601)
 LOSS_SAMPLE = 400_000
 
@@ -453,21 +411,20 @@ def _forecast_block(
                 best[name] = np.zeros((len(origins) + 1, 1, series, horizon), dtype=F32)
                 best[name][:, :, where] = forecasts[1]
         if family.names == ("ets",) and fits and eligible["dense"].any():
-            values = _by_criterion(fits, best, [*origins, periods])
+            values = choose_by_criterion(fits, best, [*origins, periods])
             dense = eligible["dense"]
             selection.offer(code, np.ascontiguousarray(values[:, :, dense]), dense)
             codes["ets"] = code
         code += len(family.names)
-    unsupported = _unsupported(fits, periods)
+    unsupported = unsupported_structure(fits, periods)
     for structure, names in (("season", SEASONAL_METHODS), ("trend", TREND_METHODS)):
         if structure in unsupported:
             selection.exclude(
                 [codes[name] for name in names if name in codes], unsupported[structure]
             )
     chosen = selection.choose(combine)
-    if ANCHOR and "ets" in codes:
-        rows = unsupported.get("trend") if ANCHOR_FLAT_ONLY else None
-        selection.blend(chosen, codes["ets"], ANCHOR, rows)
+    if len(origins) * horizon < SHORT_BACKTEST and all(name in codes for name in SHORT_SPARSE):
+        selection.average(chosen, [codes[name] for name in SHORT_SPARSE], sparse)
     out["forecast"][start:stop] = chosen["forecast"]
     out["method"][start:stop] = chosen["method"]
     out["parameter"][start:stop] = chosen["parameter"]
