@@ -184,6 +184,17 @@ def bench_plan(
     print(json.dumps(result, default=float))
 
 
+@bench_app.command("diagnose")
+def bench_diagnose(
+    seeds: Annotated[str, typer.Option(help="Comma-separated seeds.")] = "1,2,3",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Inject known execution and planning faults; print the diagnosis' precision/recall."""
+    from shelfwise.bench.diagnose import run_diagnose_bench
+
+    print(json.dumps(run_diagnose_bench(tuple(int(s) for s in seeds.split(","))), default=str))
+
+
 @planning_app.command("check")
 def planning_check(file: Path) -> None:
     """Evaluate every reference case in FILE.json; exit 1 on any miss or unknown kind."""
@@ -229,6 +240,10 @@ def _mount_subcommands() -> None:
     from shelfwise.cli_access import token_app, user_app
 
     cli_floor.register(app)
+
+    from shelfwise.cli_diagnostics import diagnose_command
+
+    app.command("diagnose")(diagnose_command)
 
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")

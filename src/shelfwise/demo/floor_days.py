@@ -198,7 +198,9 @@ class FloorDays:
                     self.ctx, owner_id=owner_id, location_ids=sorted(set(locs)), due_date=today)
                 if not last:
                     for t in tasks:
-                        self._count(t, [b for b in sample if b["owner_id"] == owner_id])
+                        here = stock.bin_balances(self.ctx, frozenset({owner_id}),
+                                                  location_id=t["location_id"], limit=500)
+                        self._count(t, here)
 
     def _count(self, task: dict, sample: list[dict]) -> None:
         """A counter scans the bin and each product; now and then one is off by one."""

@@ -10,4 +10,5 @@ ROUTER_MODULES = [
     "movements_floor",
     "auth",
     "planning",
+    "diagnostics",
 ]
