@@ -4,13 +4,13 @@ its own owner's invoices (another owner's is a 404, and never listed)."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.api.access_helpers import auth_ctx, make_user, token_headers
-from tests.factories import build_world
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.billing import router
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.services import ledger
+from tests.api.access_helpers import auth_ctx, make_user, token_headers
+from tests.factories import build_world
 
 CARD = {"effective_from": "2026-01-01", "currency": "USD", "minimum_monthly_cents": 1_000,
         "rates": {"units_received": 25, "receipt_lines": 150, "storage_unit_days": "0.35"}}

@@ -23,7 +23,7 @@ def _url(ctx) -> str:
 def test_a_seeded_day_on_the_floor_never_diverges_from_the_model(ctx, backend, seed):
     if backend == "postgres" and seed != SEEDS[0]:
         pytest.skip("one seed on PostgreSQL keeps the suite fast")
-    steps = 100 if backend == "sqlite" else 80
+    steps = 80 if backend == "sqlite" else 60
     report = run_simulation(_url(ctx), seed, steps, reset=False)
     assert report["failure"] is None, report["failure"]
     assert (report["steps"], report["divergences"]) == (steps, 0)
@@ -31,8 +31,8 @@ def test_a_seeded_day_on_the_floor_never_diverges_from_the_model(ctx, backend, s
 
 
 def test_the_same_seed_replays_the_same_run(tmp_path):
-    first = run_simulation(f"sqlite:///{tmp_path / 'a.db'}", 5, 40)
-    second = run_simulation(f"sqlite:///{tmp_path / 'b.db'}", 5, 40)
+    first = run_simulation(f"sqlite:///{tmp_path / 'a.db'}", 5, 25)
+    second = run_simulation(f"sqlite:///{tmp_path / 'b.db'}", 5, 25)
     assert first == second
 
 

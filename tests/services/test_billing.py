@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from tests.factories import World, build_world, gtin, move
 
 from shelfwise.domain.billing import parse_period, parse_rate_card, price
 from shelfwise.domain.errors import InsufficientStock, InvalidInput, NotFound
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.services import billing, catalog, ledger, metering, picking, shipping, stock
 from shelfwise.services.orders import OrderSpec, allocate_order, create_order
+from tests.factories import World, build_world, gtin, move
 
 SHIP_TO = {"name": "Jane Doe", "lines": ["12 Elm Street"], "city": "Reno",
            "postcode": "89501", "country": "US"}
@@ -208,7 +208,8 @@ def test_value_added_tasks_replay_by_reference(ctx):
         metering.record_vas(ctx, w.owner, w.facility, "Gift Wrap!", 1)
     assert e.value.code == "invalid_task"
     with pytest.raises(NotFound):
-        metering.record_vas(ctx, w.owner, w.facility, "kitting", 1, scope=frozenset({w.other_owner}))
+        metering.record_vas(ctx, w.owner, w.facility, "kitting", 1,
+                            scope=frozenset({w.other_owner}))
 
 
 def test_an_owner_without_a_rate_card_is_skipped_not_guessed(ctx, month):

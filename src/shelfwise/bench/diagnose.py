@@ -319,7 +319,12 @@ class Simulation:
         rows = []
         for k in self.keys:
             actual = np.array(self.demand.get((k.item, k.facility), [0] * self.sc.days), float)
-            fc = np.full_like(actual, self.forecast_mean(k))
+            # the planner's forecast: a trailing 14-day mean of the demand seen so far,
+            # scaled by the injected bias (so an unfaulted forecast is unbiased in fact)
+            seen = np.concatenate([[k.mean], actual[:-1]])
+            fc = np.array([seen[max(0, t - 13):t + 1].mean() for t in range(len(actual))])
+            fc *= self.forecast_mean(k) / (0.7 * k.mean if "channel_fence" in k.roles
+                                           else k.mean)
             total = max(actual.sum(), 1.0)
             naive = np.abs(np.diff(actual)).mean() or 1.0
             rows.append({
