@@ -25,7 +25,11 @@ def build_context(
     )
     if migrate:
         upgrade(engine)
-    return Context(engine=engine, settings=settings, clock=clock)
+    ctx = Context(engine=engine, settings=settings, clock=clock)
+    from shelfwise.plugins import install_carriers
+
+    install_carriers(ctx)  # carrier plug-ins (entry points) reach shipping
+    return ctx
 
 
 def migrate_database(settings: Settings) -> str:

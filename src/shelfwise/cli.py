@@ -245,6 +245,21 @@ def _mount_subcommands() -> None:
 
     app.command("diagnose")(diagnose_command)
 
+    from shelfwise.cli_integrations import edi_app, erp_app, plugins_command, webhooks_app
+
+    app.add_typer(edi_app, name="edi")
+    app.add_typer(erp_app, name="erp")
+    app.add_typer(webhooks_app, name="webhooks")
+    app.command("plugins")(plugins_command)
+
+    from shelfwise.cli_reliability import reliability_command
+
+    bench_app.command("reliability")(reliability_command)
+
+    from shelfwise.cli_billing import billing_app
+
+    app.add_typer(billing_app, name="billing")
+
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.outbound_world import build_floor, gas_scan
 
 from shelfwise.domain.catalog import ItemSpec
 from shelfwise.integrations import shopify
@@ -28,6 +27,7 @@ from shelfwise.services import catalog, picking, receiving, shipping
 from shelfwise.services.orders import allocate_order, get_order, list_orders
 from shelfwise.storage.outbound_tables import orders
 from shelfwise.storage.receiving_tables import receipts
+from tests.outbound_world import build_floor, gas_scan
 
 DATA = Path(__file__).parents[1] / "data"
 ORDER_940 = (DATA / "edi_partners" / "acme_940_SO-20481.edi").read_text()

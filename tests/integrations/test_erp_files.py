@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.factories import build_world, gtin
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.erp import router
 from shelfwise.integrations import erp_csv
 from shelfwise.services import catalog, receiving, stock
 from shelfwise.storage.tables import items, movements
+from tests.factories import build_world, gtin
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.integrations.receiver_server import serve_in_thread
 
 from shelfwise.integrations import webhooks
 from shelfwise.services import catalog
 from shelfwise.storage import ledger_store as ls
+from tests.integrations.receiver_server import serve_in_thread
 
 SECRET = "whsec_3f9a1c77b2e04d51"
 HERE = Path(__file__).parent

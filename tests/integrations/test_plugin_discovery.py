@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from tests.outbound_world import build_floor, order
 
 from shelfwise import plugins
 from shelfwise.services import picking, shipping, stock
 from shelfwise.services.orders import allocate_order, allocate_orders
+from tests.outbound_world import build_floor, order
 
 PLUGIN_DIR = Path(__file__).parents[1] / "plugins" / "shelfwise_test_plugin"
 

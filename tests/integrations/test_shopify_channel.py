@@ -12,7 +12,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.factories import build_world, gtin, move
 
 from shelfwise.api.app import create_app
 from shelfwise.api.routers.webhooks_inbound import router
@@ -22,6 +21,7 @@ from shelfwise.integrations import shopify
 from shelfwise.services import catalog, ledger
 from shelfwise.services.orders import allocate_order, get_order, list_orders
 from shelfwise.storage.integration_tables import channel_configs, inbound_messages
+from tests.factories import build_world, gtin, move
 
 SAMPLE = (Path(__file__).parents[1] / "data" / "shopify" / "orders_create.json").read_bytes()
 SECRET = "shpss_8c1d0f5e2a7b4c9d"

@@ -107,6 +107,8 @@ RULES: tuple[Rule, ...] = (
     Rule(WRITES, Perm.CATALOG, tags=frozenset({"catalog"})),
     Rule(WRITES, Perm.FLOOR, tags=FLOOR_TAGS),
     Rule(WRITES, Perm.PLAN, tags=PLAN_TAGS),
+    # Money and system integration settings: admins only, stated rather than defaulted.
+    Rule(WRITES, Perm.ADMIN, tags=frozenset({"billing", "integrations"})),
 )
 
 

@@ -207,6 +207,9 @@ def _run(
         lat.append((time.perf_counter() - t) * 1000)
     lat.sort()
     t = time.perf_counter()
+    stock.seal(ctx)
+    seal_s = time.perf_counter() - t
+    t = time.perf_counter()
     report = stock.verify(ctx)
     verify_s = time.perf_counter() - t
     return {
@@ -222,6 +225,7 @@ def _run(
         "availability_p99_ms": round(lat[int(len(lat) * 0.99) - 1], 3),
         "ledger_lines": present,
         "verify_ok": report["ok"],
+        "seal_seconds": round(seal_s, 2),
         "verify_seconds": round(verify_s, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -297,8 +301,11 @@ def _fill(
     with engine.begin() as conn:
         rebuild_balances(conn)
     if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw = engine.raw_connection()  # outside any transaction, or SQLite refuses
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
     else:
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -314,6 +314,8 @@ def update_item(
         **{k: current[k] for k in ItemSpec.__dataclass_fields__ if k != "gtins"}, gtins=()
     )
     ItemSpec(**{**spec.__dict__, **changes}).validated()
+    if not changes:  # an empty patch changes nothing (and UPDATE ... SET  is not SQL)
+        return current
     with ctx.write() as conn:
         conn.execute(sa.update(items).where(items.c.id == item_id).values(**changes))
     return get_item(ctx, item_id, scope)

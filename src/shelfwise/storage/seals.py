@@ -35,10 +35,12 @@ def hash_range(conn: Connection, lo: int, hi: int, prev_hash: str) -> tuple[str,
     result = conn.execute(
         _ROWS.execution_options(stream_results=True, yield_per=20_000), {"lo": lo, "hi": hi}
     )
-    for row in result:
-        h.update("\x1f".join(map(_canon, row)).encode())
-        h.update(b"\x1e")
-        n += 1
+    for part in result.partitions(20_000):
+        # created_at is the last column; it alone needs a canonical (zone-free) form
+        h.update("".join(
+            "\x1f".join(map(str, row[:-1])) + "\x1f" + _canon(row[-1]) + "\x1e"
+            for row in part).encode())
+        n += len(part)
     return h.hexdigest(), n
 
 

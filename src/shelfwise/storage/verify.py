@@ -35,18 +35,15 @@ def verify(conn: Connection, sample_limit: int = 20) -> dict[str, Any]:
     report: dict[str, Any] = {}
     mism = conn.execute(
         sa.text(f"""
-        SELECT COALESCE(x.owner_id, b.owner_id) AS owner_id, COALESCE(x.item_id, b.item_id)
-               AS item_id, COALESCE(x.location_id, b.location_id) AS location_id,
-               x.qty AS ledger_qty, b.qty AS balance_qty
-        FROM ({_LEDGER_BALANCES}) x
-        LEFT JOIN balances b ON b.owner_id = x.owner_id AND b.item_id = x.item_id
-             AND b.location_id = x.location_id AND b.lot = x.lot
-        WHERE b.qty IS NULL AND x.qty <> 0 OR b.qty <> x.qty
-        UNION ALL
-        SELECT b.owner_id, b.item_id, b.location_id, NULL, b.qty FROM balances b
-        WHERE b.qty <> 0 AND NOT EXISTS (SELECT 1 FROM movement_lines ml
-          WHERE ml.item_id = b.item_id AND ml.owner_id = b.owner_id AND ml.lot = b.lot
-          AND (ml.to_location_id = b.location_id OR ml.from_location_id = b.location_id))
+        WITH x AS ({_LEDGER_BALANCES})
+        SELECT COALESCE(x.owner_id, b.owner_id) AS owner_id,
+               COALESCE(x.item_id, b.item_id) AS item_id,
+               COALESCE(x.location_id, b.location_id) AS location_id,
+               COALESCE(x.lot, b.lot) AS lot, x.qty AS ledger_qty, b.qty AS balance_qty
+        FROM x FULL OUTER JOIN balances b
+          ON b.owner_id = x.owner_id AND b.item_id = x.item_id
+         AND b.location_id = x.location_id AND b.lot = x.lot
+        WHERE COALESCE(x.qty, 0) <> COALESCE(b.qty, 0)
     """)
     ).all()
     report["balance_mismatches"] = len(mism)

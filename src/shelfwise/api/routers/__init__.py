@@ -11,4 +11,7 @@ ROUTER_MODULES = [
     "auth",
     "planning",
     "diagnostics",
+    "webhooks_inbound",
+    "erp",
+    "billing",
 ]
