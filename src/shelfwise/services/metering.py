@@ -57,16 +57,18 @@ def record_in(conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
 
     Each event has ``owner_id, facility_id, activity, quantity, occurred_at, source_type,
     source_id`` and optionally ``unit`` (defaults to the activity's unit). Timestamps
-    are UTC.
+    are UTC. Rows go in source order, so two transactions metering the same document
+    lines take the unique-index locks in the same order and never deadlock.
     """
     if not events:
         return
     sql, ts = _statement(conn)
-    conn.exec_driver_sql(sql, [
-        (e["owner_id"], e["facility_id"], str(e["activity"]), e["quantity"],
-         e.get("unit") or rules.unit_of(e["activity"]), ts(e["occurred_at"]), e["source_type"],
-         e["source_id"])
-        for e in events])
+    rows = sorted(
+        (e["source_type"], e["source_id"], str(e["activity"]), e["owner_id"], e["facility_id"],
+         e["quantity"], e.get("unit") or rules.unit_of(e["activity"]), e["occurred_at"])
+        for e in events)
+    conn.exec_driver_sql(sql, [(o, f, a, q, u, ts(at), st, si)
+                               for st, si, a, o, f, q, u, at in rows])
 
 
 def movement_events(
