@@ -21,7 +21,7 @@ from shelfwise.demo.catalog_data import AISLES, BAYS, FACILITIES, LEVELS, OWNERS
 from shelfwise.demo.floor_days import FloorDays
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import LocationKind
-from shelfwise.services import catalog, ledger, stock
+from shelfwise.services import billing, catalog, ledger, metering, stock
 from shelfwise.services.context import Context
 from shelfwise.storage.tables import lots, owners
 
@@ -99,9 +99,26 @@ def seed_demo(
                 if sim.clock.now.weekday() < 6:
                     floor.run_day(sim.clock.now.date(), last=(day == days - 1))
                 bar.advance(task)
+        first = end.date() - timedelta(days=days)
+        _rate_cards(ctx, first.replace(day=1))
+        for n in range(max(0, days - 60), days):  # nightly storage snapshots, last 60 days
+            ctx.clock = SimClock(end - timedelta(days=days - n - 1))
+            metering.meter_storage(ctx, (end - timedelta(days=days - n - 1)).date())
     finally:
         ctx.clock = real_clock
     return {"seeded": True, **_summary(ctx)}
+
+
+def _rate_cards(ctx: Context, start: date) -> None:
+    """A 3PL price list per client brand, so `shelfwise billing run` has something to bill."""
+    for owner in catalog.list_owners(ctx, None):
+        billing.put_rate_card(ctx, owner["id"], effective_from=start, currency="USD",
+                              minimum_monthly_cents=50_000, actor="demo", rates={
+                                  "receipt_lines": "45", "units_received": "6",
+                                  "units_picked": "18", "cartons_packed": "95",
+                                  "orders_shipped": "150", "lines_shipped": "20",
+                                  "returns_processed": "250", "storage_unit_days": "0.4",
+                              })
 
 
 def _summary(ctx: Context) -> dict[str, Any]:
