@@ -115,12 +115,15 @@ def run_load(database_url: str | None = None, *, steps=(1, 4, 16, 32, 64), secon
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 90
+        while True:
             try:
-                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.1)
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server under test did not start") from None
+                time.sleep(0.2)
         results = [asyncio.run(_step(base, c, seconds, rate, world)) for c in steps]
     finally:
         server.terminate()
