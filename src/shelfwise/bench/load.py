@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -124,7 +125,10 @@ def run_load(database_url: str | None = None, *, steps=(1, 4, 16, 32, 64), secon
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the server under test did not start") from None
                 time.sleep(0.2)
-        results = [asyncio.run(_step(base, c, seconds, rate, world)) for c in steps]
+        # a thread of its own, so this also works from code already inside an event loop
+        with ThreadPoolExecutor(1) as pool:
+            results = [pool.submit(asyncio.run, _step(base, c, seconds, rate, world)).result()
+                       for c in steps]
     finally:
         server.terminate()
         server.wait(10)
