@@ -72,7 +72,8 @@ def build_world(ctx: Context) -> World:
 def move(owner: int, item: int, src: int, dst: int, qty: int, *, lot: str = "",
          type: MovementType = MovementType.MOVE, key: str | None = None,
          reason: str = "") -> MovementCommand:
-    return MovementCommand(owner_id=owner, type=type, lines=(LineCommand(item, src, dst, qty, lot),),
+    return MovementCommand(owner_id=owner, type=type,
+                           lines=(LineCommand(item, src, dst, qty, lot),),
                            idempotency_key=key, reason=reason, user="tester")
 
 

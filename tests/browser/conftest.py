@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 import uvicorn
-from tests.factories import World, build_world, stock_up
 
 from shelfwise.api.app import create_app
 from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
 from shelfwise.web import install_web
+from tests.factories import World, build_world, stock_up
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+
 from tests.browser.conftest import DESKTOP, PHONE, Live, screenshot
 
 pytestmark = pytest.mark.browser

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.browser.conftest import Live, scan, screenshot
-from tests.factories import gtin
 
 from shelfwise.services import orders, picking, putaway, receiving, scans, stock
 from shelfwise.services.orders import OrderSpec
+from tests.browser.conftest import Live, scan, screenshot
+from tests.factories import gtin
 
 pytestmark = pytest.mark.browser
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import threading
 
-from tests.factories import move
-from tests.outbound_world import build_floor, order
-
 from shelfwise.domain.errors import Conflict
 from shelfwise.domain.ledger import MovementType
 from shelfwise.services import ledger, picking, stock
 from shelfwise.services.orders import allocate_orders, get_order
+from tests.factories import move
+from tests.outbound_world import build_floor, order
 
 PICKERS = 8
 ALLOCATORS = 8

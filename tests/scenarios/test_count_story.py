@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from tests.factories import build_world, gtin, move, stock_up
 
 from shelfwise.barcodes import WrongItem, WrongLot
 from shelfwise.domain.counting import Tolerance
@@ -18,6 +17,7 @@ from shelfwise.services import catalog, counting, ledger, stock
 from shelfwise.services.counting import CountedLine
 from shelfwise.services.floor_commands import WrongLocation
 from shelfwise.storage.tables import movements, scan_exceptions
+from tests.factories import build_world, gtin, move, stock_up
 
 
 def test_blind_count_with_variance_is_recounted_approved_and_posted(ctx, clock):

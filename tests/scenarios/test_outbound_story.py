@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.outbound_world import build_floor, gas_scan, order
-
 from shelfwise.services import ledger, picking, shipping, stock
 from shelfwise.services.orders import allocate_order, get_order
+from tests.outbound_world import build_floor, gas_scan, order
 
 
 def test_an_order_is_allocated_fefo_picked_in_path_order_packed_and_shipped(ctx):

@@ -15,7 +15,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from tests.factories import build_world, gtin, move
 
 from shelfwise.barcodes import ScanError
 from shelfwise.domain.catalog import ItemSpec
@@ -24,6 +23,7 @@ from shelfwise.domain.ledger import MovementType
 from shelfwise.services import catalog, ledger, putaway, receiving, scans, stock
 from shelfwise.services.context import Context
 from shelfwise.storage.tables import movements
+from tests.factories import build_world, gtin, move
 
 TENT, GAS, LAMP, STOVE = gtin(1), gtin(2), gtin(3), gtin(4)
 

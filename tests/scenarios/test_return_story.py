@@ -4,11 +4,11 @@ on the shelf, one is damaged, one is torn beyond repair and is scrapped."""
 from __future__ import annotations
 
 import pytest
-from tests.factories import build_world
 
 from shelfwise.domain.errors import Conflict, InvalidInput
 from shelfwise.services import catalog, returns, stock
 from shelfwise.services.returns import RmaLine
+from tests.factories import build_world
 
 
 def _damaged_area(ctx, w):

@@ -4,11 +4,11 @@ is visible in transit at both ends while on the truck, and is received at WH2.""
 from __future__ import annotations
 
 import pytest
-from tests.factories import build_world, gtin, stock_up
 
 from shelfwise.domain.errors import Conflict, InsufficientStock, InvalidInput
 from shelfwise.services import stock, transfers
 from shelfwise.services.transfers import ShipPick, TransferLine
+from tests.factories import build_world, gtin, stock_up
 
 
 def test_transfer_from_wh1_to_wh2_is_in_transit_at_both_ends_then_received(ctx):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.factories import move
-from tests.outbound_world import build_floor, order
 
 from shelfwise.domain import allocation as alloc
 from shelfwise.domain.errors import Conflict
 from shelfwise.domain.ledger import MovementType
 from shelfwise.services import ledger, stock
 from shelfwise.services.orders import allocate_order, allocate_orders, cancel_order, get_order
+from tests.factories import move
+from tests.outbound_world import build_floor, order
 
 TODAY = date(2026, 10, 1)
 

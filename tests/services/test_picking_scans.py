@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.outbound_world import build_floor, gas_scan, order
 
 from shelfwise.barcodes import ScanError
 from shelfwise.services import picking, scans, stock
 from shelfwise.services.orders import allocate_order, get_order
+from tests.outbound_world import build_floor, gas_scan, order
 
 
 @pytest.fixture

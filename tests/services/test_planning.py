@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from tests.planning_world import seed_planning_world
 
 from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
 from shelfwise.services import planning, receiving, transfers
 from shelfwise.storage.demand_history import history_window, load_demand
 from shelfwise.storage.planning_tables import channel_allocations, planning_runs, suggestions
+from tests.planning_world import seed_planning_world
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from tests.factories import World, build_world, gtin, move
 
 from shelfwise.barcodes import ScanError
 from shelfwise.domain import putaway as pd
@@ -17,6 +16,7 @@ from shelfwise.domain.locations import LocationKind
 from shelfwise.services import catalog, ledger, putaway, receiving, stock
 from shelfwise.services.context import Context
 from shelfwise.storage.tables import movements, scan_exceptions
+from tests.factories import World, build_world, gtin, move
 
 TENT = gtin(1)
 GAS = gtin(2)

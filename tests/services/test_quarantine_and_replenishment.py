@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import build_world, stock_up
 
 from shelfwise.domain.errors import Conflict, InsufficientStock, InvalidInput
 from shelfwise.services import quarantine, replenishment, stock
 from shelfwise.services.floor_commands import WrongLocation
+from tests.factories import build_world, stock_up
 
 
 def test_held_stock_is_on_hand_but_not_available_until_released(ctx):

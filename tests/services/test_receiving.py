@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from tests.factories import World, build_world, gtin, move
 
 from shelfwise.barcodes import ScanError
 from shelfwise.domain.catalog import ItemSpec
@@ -18,6 +17,7 @@ from shelfwise.services import catalog, ledger, receiving, stock
 from shelfwise.services.context import Context
 from shelfwise.storage.receiving_tables import receipt_lines, receipts
 from shelfwise.storage.tables import lots, movements, scan_exceptions
+from tests.factories import World, build_world, gtin, move
 
 TENT = gtin(1)
 GAS = gtin(2)

@@ -12,8 +12,8 @@ from shelfwise.api import errors
 from shelfwise.api.routers import ROUTER_MODULES
 from shelfwise.auth import policy
 from shelfwise.services import stock
-from shelfwise.web import install_web
 from shelfwise.services.context import Context
+from shelfwise.web import install_web
 
 
 def create_app(ctx: Context) -> FastAPI:

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from shelfwise.domain.errors import NotFound
 from shelfwise.services.context import Context
-from shelfwise.storage import stock_queries as q
 from shelfwise.storage import seals
+from shelfwise.storage import stock_queries as q
 from shelfwise.storage import verify as verifier
 from shelfwise.storage.tables import movement_lines, movements
 

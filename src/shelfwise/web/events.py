@@ -16,12 +16,11 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
-from shelfwise.services.context import Context
 from shelfwise.services import outbox_feed
+from shelfwise.services.context import Context
 from shelfwise.web.templating import Scope, ctx_of, scope_of
 
 router = APIRouter(tags=["web"], include_in_schema=False)
