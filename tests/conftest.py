@@ -17,6 +17,27 @@ from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
 from shelfwise.storage.migrate import upgrade
 
+
+def _database_per_worker() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0`` …),
+    set in the environment before any test module reads it."""
+    url, worker = os.environ.get("SHELFWISE_TEST_POSTGRES_URL"), os.environ.get(
+        "PYTEST_XDIST_WORKER")
+    if not url or not worker or url.rstrip("/").endswith(f"_{worker}"):
+        return
+    base, _, name = url.rpartition("/")
+    mine = f"{name}_{worker}"
+    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1)
+                             + f"/{name}", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.exec_driver_sql(
+                f"SELECT 1 FROM pg_database WHERE datname = '{mine}'").first():
+            conn.exec_driver_sql(f'CREATE DATABASE "{mine}"')
+    admin.dispose()
+    os.environ["SHELFWISE_TEST_POSTGRES_URL"] = f"{base}/{mine}"
+
+
+_database_per_worker()
 PG_URL = os.environ.get("SHELFWISE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
