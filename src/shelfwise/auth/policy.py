@@ -21,10 +21,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -161,6 +163,13 @@ class AccessControl:
                         ip=request.client.host if request.client else "")
         principal, failure = await run_in_threadpool(self._authenticate, request)
         if principal is None:
+            if _wants_page(request, method):
+                # a person in a browser: to the login form, then back to the page
+                target = quote(request.url.path + (f"?{request.url.query}"
+                                                   if request.url.query else ""), safe="")
+                await RedirectResponse(f"/api/auth/login?next={target}", status_code=303)(
+                    scope, receive, send)
+                return
             await _refuse(401, "unauthorized", failure, scope, receive, send,
                           {"WWW-Authenticate": "Bearer"})
             return
@@ -252,6 +261,13 @@ def _match(scope: Scope, routes: list[Any]) -> tuple[str, list[str]] | None:
 
 def _is_mount(route: Any) -> bool:
     return isinstance(getattr(route, "_effective_route", route), Mount)
+
+
+def _wants_page(request: Request, method: str) -> bool:
+    """A page (not the API, not the event stream) asked for by a browser."""
+    path = request.url.path
+    return (method == "GET" and not path.startswith("/api/") and path != "/events"
+            and "text/html" in request.headers.get("accept", ""))
 
 
 async def _refuse(status: int, code: str, detail: str, scope: Scope, receive: Receive,
