@@ -71,7 +71,7 @@ def insert_movements(conn: Connection, cmds: Sequence[MovementCommand], now: dat
             "document_id": c.document_id,
             "user_name": c.user,
             "device": c.device,
-            "scans": json.dumps(list(c.scans)),
+            "scans": json.dumps(list(c.scans)) if c.scans else "[]",
             "note": c.note,
             "created_at": now,
         }
