@@ -184,6 +184,24 @@ def bench_plan(
     print(json.dumps(result, default=float))
 
 
+@bench_app.command("floor")
+def bench_floor(
+    database_url: DbUrl = None,
+    order_lines: Annotated[int, typer.Option()] = 20_000,
+    skus: Annotated[int, typer.Option()] = 2_000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A busy day: allocate → wave → pick → pack → ship, vs the ledger's own moves/s."""
+    import contextlib
+    import io
+
+    from shelfwise.bench.floor import run_floor_bench
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the bench prints as it goes
+        result = run_floor_bench(database_url, order_lines, skus)
+    print(json.dumps(result, default=str))
+
+
 @bench_app.command("diagnose")
 def bench_diagnose(
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds.")] = "1,2,3",
