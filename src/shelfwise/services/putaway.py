@@ -26,7 +26,8 @@ from shelfwise.services import ledger, receiving
 from shelfwise.services.context import Context
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
-from shelfwise.storage.receiving_tables import item_pick_faces, putaway_tasks
+from shelfwise.storage.counting_tables import pick_face_settings as item_pick_faces
+from shelfwise.storage.receiving_tables import putaway_tasks
 from shelfwise.storage.tables import balances, item_gtins, items, locations, lots, movement_lines
 from shelfwise.storage.tables import movements as movements_t
 
@@ -61,13 +62,18 @@ def assign_pick_face(
             if loc["kind"] != LocationKind.PICK_FACE.value:
                 raise InvalidInput(f"location {loc['code']} is not a pick face",
                                    code="not_a_pick_face")
+            taken = conn.execute(sa.select(item_pick_faces.c.item_id).where(
+                item_pick_faces.c.location_id == location_id,
+                item_pick_faces.c.item_id != item_id)).first()
+            if taken is not None:
+                raise Conflict("that pick face is assigned to another item",
+                               code="pick_face_taken")
             conn.execute(sa.delete(item_pick_faces).where(
                 item_pick_faces.c.item_id == item_id, item_pick_faces.c.facility_id == facility_id))
-            pid = conn.execute(sa.insert(item_pick_faces).returning(item_pick_faces.c.id), {
-                "owner_id": owner_id, "item_id": item_id, "facility_id": facility_id,
-                "location_id": location_id, "min_qty": min_qty, "max_qty": max_qty,
-            }).scalar_one()
-            return cs.one(conn, sa.select(item_pick_faces).where(item_pick_faces.c.id == pid))  # type: ignore[return-value]
+            row = {"owner_id": owner_id, "item_id": item_id, "facility_id": facility_id,
+                   "location_id": location_id, "min_qty": min_qty, "max_qty": max_qty}
+            conn.execute(sa.insert(item_pick_faces).values(**row))
+            return row
     except IntegrityError:
         raise Conflict("that pick face is assigned to another item",
                        code="pick_face_taken") from None
@@ -75,7 +81,8 @@ def assign_pick_face(
 
 def list_pick_faces(ctx: Context, scope: Scope, *, facility_id: int | None = None,
                     item_id: int | None = None) -> list[dict[str, Any]]:
-    stmt = sa.select(item_pick_faces).order_by(item_pick_faces.c.id)
+    stmt = sa.select(item_pick_faces).order_by(item_pick_faces.c.facility_id,
+                                               item_pick_faces.c.location_id)
     if scope is not None:
         stmt = stmt.where(item_pick_faces.c.owner_id.in_(list(scope)))
     if facility_id is not None:

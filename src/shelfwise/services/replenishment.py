@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shelfwise.domain import replenishment as rules
-from shelfwise.domain.errors import InvalidInput, NotFound
+from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType, validate_quantity
 from shelfwise.domain.locations import LocationKind
 from shelfwise.domain.replenishment import ReplenishmentState, ReserveBin
@@ -39,6 +39,10 @@ def set_pick_face(
         fc.item_row(conn, item_id, owner_id)
         loc = fc.location(conn, ctx, location_id)
         fc.require_kind(loc, [LocationKind.PICK_FACE], loc.facility_id, "pick face")
+        if conn.execute(sa.select(pick_face_settings.c.item_id).where(
+                pick_face_settings.c.location_id == location_id,
+                pick_face_settings.c.item_id != item_id)).first() is not None:
+            raise Conflict("that pick face is assigned to another item", code="pick_face_taken")
         key = (pick_face_settings.c.owner_id == owner_id,
                pick_face_settings.c.item_id == item_id,
                pick_face_settings.c.location_id == location_id)

@@ -153,6 +153,7 @@ pick_face_settings = sa.Table(
     sa.PrimaryKeyConstraint("owner_id", "item_id", "location_id"),
     sa.CheckConstraint("min_qty >= 0 AND max_qty > 0 AND min_qty <= max_qty", name="min_max"),
     sa.Index("ix_pick_face_settings_facility", "facility_id", "owner_id"),
+    sa.UniqueConstraint("location_id", name="uq_pick_face_settings_location"),
 )
 
 replenishment_tasks = sa.Table(

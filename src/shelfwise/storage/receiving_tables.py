@@ -74,18 +74,3 @@ putaway_tasks = sa.Table(
     sa.Index("ix_putaway_tasks_receipt", "receipt_id"),
     sa.Index("ix_putaway_tasks_facility_state", "facility_id", "state"),
 )
-
-item_pick_faces = sa.Table(
-    "item_pick_faces",
-    metadata,
-    sa.Column("id", BigInt, primary_key=True, autoincrement=True),
-    sa.Column("owner_id", BigInt, sa.ForeignKey("owners.id"), nullable=False),
-    sa.Column("item_id", BigInt, sa.ForeignKey("items.id"), nullable=False),
-    sa.Column("facility_id", BigInt, sa.ForeignKey("facilities.id"), nullable=False),
-    sa.Column("location_id", BigInt, sa.ForeignKey("locations.id"), nullable=False),
-    sa.Column("min_qty", sa.BigInteger, nullable=False),
-    sa.Column("max_qty", sa.BigInteger, nullable=False),
-    sa.UniqueConstraint("item_id", "facility_id", name="uq_item_pick_faces_item_facility"),
-    sa.UniqueConstraint("location_id", name="uq_item_pick_faces_location"),
-    sa.CheckConstraint("min_qty >= 0 AND max_qty > 0 AND min_qty <= max_qty", name="min_max"),
-)

@@ -114,36 +114,9 @@ def upgrade() -> None:
     op.create_index("ix_putaway_tasks_receipt", "putaway_tasks", ["receipt_id"])
     op.create_index("ix_putaway_tasks_facility_state", "putaway_tasks", ["facility_id", "state"])
 
-    op.create_table(
-        "item_pick_faces",
-        sa.Column("id", BigInt, autoincrement=True, nullable=False),
-        sa.Column("owner_id", BigInt, nullable=False),
-        sa.Column("item_id", BigInt, nullable=False),
-        sa.Column("facility_id", BigInt, nullable=False),
-        sa.Column("location_id", BigInt, nullable=False),
-        sa.Column("min_qty", sa.BigInteger(), nullable=False),
-        sa.Column("max_qty", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint(
-            "min_qty >= 0 AND max_qty > 0 AND min_qty <= max_qty", name="ck_item_pick_faces_min_max"
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["owners.id"], name="fk_item_pick_faces_owner_id_owners"
-        ),
-        sa.ForeignKeyConstraint(["item_id"], ["items.id"], name="fk_item_pick_faces_item_id_items"),
-        sa.ForeignKeyConstraint(
-            ["facility_id"], ["facilities.id"], name="fk_item_pick_faces_facility_id_facilities"
-        ),
-        sa.ForeignKeyConstraint(
-            ["location_id"], ["locations.id"], name="fk_item_pick_faces_location_id_locations"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_item_pick_faces"),
-        sa.UniqueConstraint("item_id", "facility_id", name="uq_item_pick_faces_item_facility"),
-        sa.UniqueConstraint("location_id", name="uq_item_pick_faces_location"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("item_pick_faces")
     op.drop_index("ix_putaway_tasks_facility_state", table_name="putaway_tasks")
     op.drop_index("ix_putaway_tasks_receipt", table_name="putaway_tasks")
     op.drop_table("putaway_tasks")

@@ -222,6 +222,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["owner_id"], ["owners.id"], name=op.f("fk_pick_face_settings_owner_id_owners")
         ),
+        sa.UniqueConstraint("location_id", name="uq_pick_face_settings_location"),
         sa.PrimaryKeyConstraint(
             "owner_id", "item_id", "location_id", name=op.f("pk_pick_face_settings")
         ),
