@@ -86,3 +86,36 @@ def test_transfer_return_and_replenishment_over_http(api, ctx):
                  json={"to_scan": catalog.get_location(ctx, face)["barcode"]})
     assert r.json()["qty"] == 10
     assert stock.verify(ctx)["ok"]
+
+
+def test_creating_a_transfer_or_rma_twice_with_one_key_creates_one(api, ctx):
+    """A handheld or a client that lost the response retries with the same key: it gets
+    the document the first request created, never a twin; another body is refused."""
+    import sqlalchemy as sa
+
+    from shelfwise.storage.counting_tables import rmas, transfer_orders
+
+    def count_rows(ctx, table) -> int:
+        with ctx.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+    w = build_world(ctx)
+    body = {"owner_id": w.owner, "source_facility_id": w.facility,
+            "dest_facility_id": w.facility2, "lines": [{"item_id": w.item, "qty": 4}]}
+    key = {"Idempotency-Key": "tr-7f3a"}
+    first = api.post("/api/transfers", json=body, headers=key)
+    again = api.post("/api/transfers", json=body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    other = api.post("/api/transfers", json={**body, "lines": [{"item_id": w.item, "qty": 5}]},
+                     headers=key)
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+    assert count_rows(ctx, transfer_orders) == 1
+
+    rma = {"owner_id": w.owner, "facility_id": w.facility, "order_reference": "SO-1",
+           "lines": [{"item_id": w.item, "qty": 1}]}
+    a = api.post("/api/rmas", json=rma, headers={"Idempotency-Key": "rma-1"}).json()
+    b = api.post("/api/rmas", json=rma, headers={"Idempotency-Key": "rma-1"}).json()
+    c = api.post("/api/rmas", json=rma).json()  # no key: a second, deliberate RMA
+    assert a["id"] == b["id"] != c["id"]
+    assert count_rows(ctx, rmas) == 2

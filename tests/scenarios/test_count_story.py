@@ -147,3 +147,67 @@ def test_lot_tracked_stock_is_counted_per_lot_from_the_gs1_label(ctx):
                                 lines=[CountedLine(label, 24)])
     assert res["state"] == "closed"
     assert counting.record_accuracy(ctx, None)["ira_by_units"] == 1.0
+
+
+def test_a_count_that_voids_a_picks_hold_moves_the_pick_to_another_bin(ctx):
+    """The picker must never be sent to a bin the count just found empty: the task on
+    the voided hold is cancelled, the line is re-allocated to the other bin, and what
+    no bin can give is backordered; the wave carries on with the new task."""
+    from shelfwise.services import picking
+    from shelfwise.services.orders import allocate_order, get_order
+    from tests.outbound_world import build_floor, order
+
+    f = build_floor(ctx)
+    w = f.w
+    o = order(ctx, f, "SO-CNT-1", [(w.item, 6)])
+    allocate_order(ctx, o["id"])
+    wave = picking.create_waves(ctx, w.facility, order_ids=[o["id"]], user="lead")[0]
+    [task] = picking.list_pick_tasks(ctx, wave["id"])
+    assert (task["location_id"], task["qty"]) == (w.bins[0], 6)
+
+    code = catalog.get_location(ctx, w.bins[0])["barcode"]
+    [count] = counting.create_count_tasks(ctx, owner_id=w.owner, location_ids=[w.bins[0]],
+                                          tolerance=Tolerance(units=100))
+    counting.submit_count(ctx, count["id"], location_scan=code,
+                          lines=[CountedLine(f.tent_gtin, 2)])
+    done = counting.approve_count(ctx, count["id"], user="supervisor")
+    assert len(done["voided_holds"]) == 1
+    assert done["reallocated_tasks"] == [{
+        "task_id": task["id"], "order_id": o["id"], "order_line_id": task["order_line_id"],
+        "lost": 6, "reallocated": 5, "backordered": 1}]
+
+    tasks = {t["id"]: t for t in picking.list_pick_tasks(ctx, wave["id"], state=None)}
+    open_tasks = picking.list_pick_tasks(ctx, wave["id"])
+    assert [(t["location_id"], t["qty"]) for t in open_tasks] == [(f.far_bin, 5)]
+    line = get_order(ctx, o["id"], None)["lines"][0]
+    assert (line["allocated"], line["backordered"]) == (5, 1)
+    assert tasks[task["id"]]["state"] == "cancelled"
+
+    far = open_tasks[0]
+    r = picking.confirm_pick(ctx, far["id"], far["location_barcode"], f.tent_gtin, user="ana")
+    assert r["state"] == "picked"
+    assert get_order(ctx, o["id"], None)["state"] == "picked"
+    assert picking.get_wave(ctx, wave["id"])["state"] == "picked"
+    assert stock.verify(ctx)["ok"]
+
+
+def test_a_count_that_voids_an_unwaved_orders_hold_backorders_it(ctx):
+    from shelfwise.services.orders import allocate_order, get_order
+    from tests.outbound_world import build_floor, order
+
+    f = build_floor(ctx)
+    w = f.w
+    o = order(ctx, f, "SO-CNT-2", [(w.item, 15)])
+    assert allocate_order(ctx, o["id"])["state"] == "allocated"  # 10 + 5, both bins
+    code = catalog.get_location(ctx, f.far_bin)["barcode"]
+    [count] = counting.create_count_tasks(ctx, owner_id=w.owner, location_ids=[f.far_bin],
+                                          tolerance=Tolerance(units=100))
+    counting.submit_count(ctx, count["id"], location_scan=code,
+                          lines=[])  # the far bin is empty
+    counting.approve_count(ctx, count["id"], user="supervisor")
+    got = get_order(ctx, o["id"], None)
+    assert got["state"] == "partially_allocated"
+    assert (got["lines"][0]["allocated"], got["lines"][0]["backordered"]) == (10, 5)
+    lvl = stock.level(ctx, w.owner, w.item, w.facility)
+    assert (lvl["on_hand"], lvl["allocated"]) == (10, 10)
+    assert stock.verify(ctx)["ok"]

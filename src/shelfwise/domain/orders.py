@@ -47,7 +47,11 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
         OrderState.ALLOCATED, OrderState.PARTIALLY_ALLOCATED, OrderState.WAVED,
         OrderState.CANCELLED,
     }),
-    OrderState.ALLOCATED: frozenset({OrderState.WAVED, OrderState.CANCELLED}),
+    # A count that finds less than the bins promised voids holds: the order falls back.
+    OrderState.ALLOCATED: frozenset({
+        OrderState.WAVED, OrderState.CANCELLED, OrderState.PARTIALLY_ALLOCATED,
+        OrderState.BACKORDERED,
+    }),
     OrderState.WAVED: frozenset({OrderState.PICKED}),
     OrderState.PICKED: frozenset({OrderState.PACKED}),
     OrderState.PACKED: frozenset({OrderState.SHIPPED}),

@@ -28,6 +28,7 @@ from shelfwise.domain.locations import PHYSICAL_KINDS, SELLABLE_KINDS, LocationK
 from shelfwise.services import catalog, ledger
 from shelfwise.services import floor_commands as fc
 from shelfwise.services.context import Context
+from shelfwise.services.reallocation import reallocate_lost_holds
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.counting_tables import advance, count_results, count_tasks, item_classes
@@ -393,8 +394,10 @@ def approve_count(ctx: Context, task_id: int, *, user: str = "",
                 user=user, idempotency_key=f"count-approve:{task_id}"))
             conn.execute(sa.update(count_tasks).where(count_tasks.c.id == task_id)
                          .values(movement_id=movement_id))
+        moved_tasks = reallocate_lost_holds(ctx, conn, voided, now)
         out = {"task_id": task_id, "state": CountState.APPROVED.value,
-               "movement_id": movement_id, "voided_holds": voided}
+               "movement_id": movement_id, "voided_holds": voided,
+               "reallocated_tasks": moved_tasks}
         ls.insert_events(conn, [{"topic": "count.approved", "owner_id": owner_id,
                                  "created_at": now, "payload": json.dumps(out)}])
         return out

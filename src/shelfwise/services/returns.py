@@ -23,6 +23,7 @@ from shelfwise.domain.returns import Disposition, RmaState
 from shelfwise.services import catalog
 from shelfwise.services import floor_commands as fc
 from shelfwise.services.context import Context
+from shelfwise.services.receiving import claim, replay
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.counting_tables import advance, rma_lines, rmas
@@ -40,9 +41,12 @@ class RmaLine:
 
 def create_rma(
     ctx: Context, *, owner_id: int, facility_id: int, order_reference: str,
-    lines: Sequence[RmaLine], scope: Scope = None,
+    lines: Sequence[RmaLine], scope: Scope = None, idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Authorise a return of ``lines`` against the store order ``order_reference``."""
+    """Authorise a return of ``lines`` against the store order ``order_reference``.
+
+    With ``idempotency_key`` a retried request returns the RMA the first one created
+    (a customer-service tool that times out must not authorise the return twice)."""
     fc.check_owner(scope, owner_id)
     reference = (order_reference or "").strip()
     if not reference or len(reference) > 64:
@@ -53,7 +57,14 @@ def create_rma(
     for n, ln in enumerate(lines):
         validate_quantity(ln.qty, f"lines[{n}].qty")
     now = ctx.now()
-    with ctx.write() as conn:
+    key = f"rma:{idempotency_key}" if idempotency_key else None
+    request = {"owner_id": owner_id, "facility_id": facility_id, "order": reference,
+               "lines": [[ln.item_id, ln.qty, ln.lot] for ln in lines]}
+
+    def work(conn: Connection, _posted: list) -> int:
+        prior = replay(conn, key, request)
+        if prior is not None:
+            return int(prior["rma_id"])
         if conn.execute(sa.select(facilities.c.id).where(facilities.c.id == facility_id)) \
                 .first() is None:
             raise NotFound(f"facility {facility_id} does not exist", code="facility_not_found")
@@ -69,6 +80,10 @@ def create_rma(
         conn.execute(sa.insert(rma_lines), [
             {"rma_id": rid, "owner_id": owner_id, "item_id": ln.item_id, "lot": ln.lot,
              "qty": ln.qty} for ln in lines])
+        claim(ctx, conn, key, request, {"rma_id": rid})
+        return rid
+
+    rid = fc.run(ctx, work)
     return get_rma(ctx, rid, scope)
 
 

@@ -23,6 +23,7 @@ from shelfwise.domain.locations import LocationKind
 from shelfwise.domain.transfers import TransferState
 from shelfwise.services import floor_commands as fc
 from shelfwise.services.context import Context
+from shelfwise.services.receiving import claim, replay
 from shelfwise.storage import catalog_store as cs
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.counting_tables import advance, transfer_lines, transfer_orders
@@ -54,7 +55,11 @@ class ShipPick:
 def create_transfer(
     ctx: Context, *, owner_id: int, source_facility_id: int, dest_facility_id: int,
     lines: Sequence[TransferLine], reference: str = "", scope: Scope = None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
+    """Draft a transfer order. With ``idempotency_key``, a retried request (a lost
+    response, a double tap) returns the transfer the first one created instead of a twin;
+    the same key with a different body is refused."""
     fc.check_owner(scope, owner_id)
     rules.check_facilities(source_facility_id, dest_facility_id)
     if not lines or len(lines) > 1000:
@@ -62,7 +67,15 @@ def create_transfer(
     for n, ln in enumerate(lines):
         validate_quantity(ln.qty, f"lines[{n}].qty")
     now = ctx.now()
-    with ctx.write() as conn:
+    key = f"transfer:{idempotency_key}" if idempotency_key else None
+    request = {"owner_id": owner_id, "source": source_facility_id, "dest": dest_facility_id,
+               "reference": reference[:64],
+               "lines": [[ln.item_id, ln.qty, ln.lot] for ln in lines]}
+
+    def work(conn: Connection, _posted: list) -> int:
+        prior = replay(conn, key, request)
+        if prior is not None:
+            return int(prior["transfer_id"])
         for fid in (source_facility_id, dest_facility_id):
             if conn.execute(sa.select(facilities.c.id).where(facilities.c.id == fid)).first() \
                     is None:
@@ -80,6 +93,10 @@ def create_transfer(
         conn.execute(sa.insert(transfer_lines), [
             {"transfer_id": tid, "owner_id": owner_id, "item_id": ln.item_id,
              "lot": ln.lot, "qty": ln.qty} for ln in lines])
+        claim(ctx, conn, key, request, {"transfer_id": tid})
+        return tid
+
+    tid = fc.run(ctx, work)
     return get_transfer(ctx, tid, scope)
 
 

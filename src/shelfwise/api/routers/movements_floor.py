@@ -115,7 +115,8 @@ class TransferReceiveIn(Body):
 
 @router.post("/transfers", status_code=201)
 def create_transfer(
-    body: TransferIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+    body: TransferIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
+    idempotency_key: str | None = IdemKey,
 ) -> dict[str, Any]:
     return transfers.create_transfer(
         ctx,
@@ -125,6 +126,7 @@ def create_transfer(
         reference=body.reference,
         lines=[TransferLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines],
         scope=scope,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -223,7 +225,8 @@ class InspectIn(Body):
 
 @router.post("/rmas", status_code=201)
 def create_rma(
-    body: RmaIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)
+    body: RmaIn, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope),
+    idempotency_key: str | None = IdemKey,
 ) -> dict[str, Any]:
     return returns.create_rma(
         ctx,
@@ -232,6 +235,7 @@ def create_rma(
         order_reference=body.order_reference,
         lines=[RmaLine(ln.item_id, ln.qty, ln.lot) for ln in body.lines],
         scope=scope,
+        idempotency_key=idempotency_key,
     )
 
 
