@@ -94,6 +94,9 @@ RULES: tuple[Rule, ...] = (
     Rule(ANY, Perm.TOKENS, path="/api/auth/tokens*"),
     Rule(ANY, Perm.USERS, path="/api/auth/users*"),
     Rule(READS, Perm.USERS, path="/api/auth/audit*"),
+    # A planner's decisions on suggestions (approve included: approving a suggestion
+    # is planning, not a floor approval), before the general approval rule below.
+    Rule(WRITES, Perm.PLAN, path="/api/suggestions/*"),
     # Approvals, overrides and releases, on whichever router they live.
     *_paths(WRITES, Perm.APPROVE, "*/approve", "*/approve/*", "*/override*",
             "/api/quarantine/release", "*/release"),
