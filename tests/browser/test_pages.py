@@ -64,6 +64,9 @@ def test_every_screen_renders_and_is_captured(live: Live, browser, viewport):
         "scan-pick-list": "/scan/pick", "scan-pack-list": "/scan/pack",
         "scan-count-list": "/scan/count", "supervisor-exceptions": "/supervisor/exceptions",
         "supervisor-holds": "/supervisor/holds", "supervisor-counts": "/supervisor/counts",
+        "planning-empty": "/planning", "diagnosis-quiet": "/diagnosis",
+        "supervisor-waves": "/supervisor/waves", "supervisor-transfers": "/supervisor/transfers",
+        "supervisor-returns": "/supervisor/returns", "trends": "/trends",
     }
     try:
         for name, path in screens.items():

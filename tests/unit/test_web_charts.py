@@ -28,10 +28,11 @@ def test_charts_escape_labels_so_a_sku_cannot_inject_markup():
 
 def test_empty_charts_say_there_is_no_data_yet():
     assert "no data yet" in charts.step_chart("On hand", [])
-    assert "no data yet" in charts.accuracy_chart({"ira_by_counts": None, "ira_by_units": None})
+    assert "no data yet" in charts.share_chart("Counts within tolerance", [("W1", None, "")])
 
 
-def test_accuracy_is_drawn_as_percentages_out_of_one_hundred():
-    svg = charts.accuracy_chart({"ira_by_counts": 0.95, "ira_by_units": 0.5})
-    assert 'data-label="by counts" data-value="95"' in svg
-    assert 'data-label="by units" data-value="50"' in svg
+def test_a_week_without_counts_is_a_gap_not_a_zero_bar():
+    svg = charts.share_chart("Counts within tolerance",
+                             [("W1", 95.0, "19 of 20"), ("W2", None, ""), ("W3", 50.0, "1 of 2")])
+    assert 'data-label="W1" data-value="95"' in svg and 'data-label="W3" data-value="50"' in svg
+    assert svg.count('class="bar"') == 2 and 'class="tick gap" data-label="W2"' in svg

@@ -129,11 +129,35 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]], *, width: int = W,
                   f"{title}: {len(bars)} bars, total {_n(total)}{unit}")
 
 
-def accuracy_chart(accuracy: dict[str, float | int | None], *, width: int = 320,
-                   height: int = H) -> str:
-    """Inventory record accuracy by count lines and by units, as percentages."""
-    bars = [(label, round(100 * float(accuracy[key]), 1))
-            for label, key in (("by counts", "ira_by_counts"), ("by units", "ira_by_units"))
-            if accuracy.get(key) is not None]
-    return bar_chart("Count accuracy (%)", bars, width=width, height=height, max_value=100,
-                     unit="%")
+def share_chart(title: str, bars: Sequence[tuple[str, float | None, str]], *,
+                width: int = W, height: int = H) -> str:
+    """Percentages per period (0-100) as bars; a period with nothing measured (``None``)
+    is a gap marked with a dash, never a bar of 0 %. The third value of each bar is a
+    note for its tooltip (e.g. "14 of 15 counts")."""
+    if not any(v is not None for _, v, _ in bars):
+        return _empty(title, width, height)
+    iw, ih = width - PAD_L - PAD_R, height - PAD_T - PAD_B
+    slot = iw / len(bars)
+    bw = max(2.0, slot * 0.7)
+    parts = [_y_axis(0, 100, height, width)]
+    every = max(1, len(bars) // 8)
+    for i, (label, v, note) in enumerate(bars):
+        x = PAD_L + slot * i + (slot - bw) / 2
+        tip = f"{escape(label)}: " + (f"{_n(v)}% ({escape(note)})" if v is not None
+                                      else "nothing measured")
+        if v is None:
+            parts.append(f'<text x="{_n(x + bw / 2)}" y="{height - PAD_B - 3}" '
+                         f'text-anchor="middle" class="tick gap" data-label="{escape(label)}">'
+                         f"–<title>{tip}</title></text>")
+        else:
+            h = ih * min(max(v, 0), 100) / 100
+            parts.append(f'<rect x="{_n(x)}" y="{_n(height - PAD_B - h)}" width="{_n(bw)}" '
+                         f'height="{_n(h)}" class="bar" data-label="{escape(label)}" '
+                         f'data-value="{_n(v)}"><title>{tip}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{_n(x + bw / 2)}" y="{height - 8}" text-anchor="middle" '
+                         f'class="tick">{escape(label)}</text>')
+    measured = [v for _, v, _ in bars if v is not None]
+    return _frame(title, "".join(parts), width, height,
+                  f"{title}: {len(measured)} of {len(bars)} periods measured, "
+                  f"latest {_n(measured[-1])}%")

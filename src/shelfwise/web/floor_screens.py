@@ -17,7 +17,7 @@ from shelfwise.web.names import Names
 from shelfwise.web.scanning import Outcome, attempt, optional_qty, panel, parse_qty
 from shelfwise.web.templating import actor_of, ctx_of, device_of, render, scope_of
 
-router = APIRouter(tags=["web", "floor"], include_in_schema=False)
+router = APIRouter(tags=["floor"], include_in_schema=False)
 Field = Annotated[str, Form()]
 
 

@@ -7,8 +7,7 @@ their own modules and are included in this router.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import timedelta
+from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +15,7 @@ from starlette.responses import HTMLResponse
 
 from shelfwise.domain.errors import NotFound
 from shelfwise.domain.ledger import MovementType
-from shelfwise.services import catalog, counting, orders, scans, stock
+from shelfwise.services import catalog, scans, stock
 from shelfwise.web import charts, scanner, supervisor
 from shelfwise.web.names import Names
 from shelfwise.web.templating import ctx_of, render, scope_of
@@ -58,22 +57,9 @@ def dashboard_figures(request: Request) -> dict[str, Any]:
             "exceptions_capped": len(exceptions) >= 1000}
 
 
-def _orders_per_day(request: Request, days: int = 14) -> str:
-    ctx, scope = ctx_of(request), scope_of(request)
-    today = ctx.now().date()
-    rows = orders.list_orders(ctx, scope, limit=500)
-    per_day = Counter(r["created_at"].date() for r in rows if r.get("created_at"))
-    bars = [((today - timedelta(days=d)).strftime("%m-%d"),
-             per_day.get(today - timedelta(days=d), 0)) for d in range(days - 1, -1, -1)]
-    return charts.bar_chart("Orders per day", bars)
-
-
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
-    ctx, scope = ctx_of(request), scope_of(request)
-    return render(request, "dashboard.html", **dashboard_figures(request),
-                  orders_chart=_orders_per_day(request),
-                  accuracy_chart=charts.accuracy_chart(counting.record_accuracy(ctx, scope)))
+    return render(request, "dashboard.html", **dashboard_figures(request))
 
 
 @router.get("/partials/dashboard", response_class=HTMLResponse)

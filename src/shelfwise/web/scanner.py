@@ -30,7 +30,7 @@ from shelfwise.web.scanning import (
 from shelfwise.web.templating import actor_of, ctx_of, device_of, render, scope_of
 
 #: Tagged "floor" too: the access policy lets only floor staff post scans.
-router = APIRouter(prefix="/scan", tags=["web", "floor"], include_in_schema=False)
+router = APIRouter(prefix="/scan", tags=["floor"], include_in_schema=False)
 router.include_router(floor_screens.router)
 Field = Annotated[str, Form()]
 

@@ -4,22 +4,57 @@ variances to approve (the one place a count changes the books).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
-from shelfwise.domain.errors import InvalidInput
+from shelfwise.barcodes import ScanError, parse_scan
+from shelfwise.domain.errors import InvalidInput, NotFound
 from shelfwise.domain.locations import HELD_KINDS, LocationKind
-from shelfwise.services import counting, quarantine, scans, stock
+from shelfwise.services import catalog, counting, lookup, quarantine, scans, stock
+from shelfwise.services.context import Context
 from shelfwise.web.names import Names
 from shelfwise.web.scanning import Outcome, attempt, location_for_scan, panel, parse_qty
-from shelfwise.web.templating import actor_of, ctx_of, device_of, render, scope_of
+from shelfwise.web.templating import Scope, actor_of, ctx_of, device_of, render, scope_of
 
 #: Releases and approvals need the approve permission (paths */release, */approve);
 #: other writes here are floor work.
-router = APIRouter(prefix="/supervisor", tags=["web", "floor"], include_in_schema=False)
+router = APIRouter(prefix="/supervisor", tags=["floor"], include_in_schema=False)
 Field = Annotated[str, Form()]
+
+
+def _own_label(ctx: Context, scope: frozenset[int], raw: str) -> bool:
+    """Whether a scanned label is a location or a product or carton of these owners."""
+    try:
+        scan = parse_scan(raw)
+    except ScanError:
+        return False
+    if scan.gtin14:
+        return bool(catalog.find_items_by_gtin(ctx, scan.gtin14, scope))
+    if scan.sscc:
+        return lookup.carton_by_sscc(ctx, scan.sscc, scope) is not None
+    try:
+        return bool(scan.code) and bool(catalog.find_location_by_barcode(ctx, scan.code))
+    except NotFound:
+        return False
+
+
+def _hide_other_owners_labels(ctx: Context, scope: Scope, rows: list[dict[str, Any]]) -> None:
+    """A refused scan on an owner's task can be another owner's label (the picker took the
+    wrong product): a caller limited to some owners sees the scan only when it is a
+    location or one of its own labels, never another owner's barcode."""
+    if scope is None:
+        return
+    own: dict[str, bool] = {}
+    for r in rows:
+        raw = r["scanned"] or ""
+        if raw and raw not in own:
+            own[raw] = _own_label(ctx, scope, raw)
+        if raw and not own[raw]:
+            r["scanned"] = "(not one of your labels)"
+            r["message"] = re.sub(r"\d{8,}", "…", r["message"].replace(raw, "…"))
 
 
 @router.get("/exceptions", response_class=HTMLResponse)
@@ -27,6 +62,7 @@ def exceptions(request: Request, offset: int = 0) -> HTMLResponse:
     ctx, scope = ctx_of(request), scope_of(request)
     names = Names(ctx, scope)
     rows = scans.list_exceptions(ctx, scope, limit=100, offset=max(0, offset))
+    _hide_other_owners_labels(ctx, scope, rows)
     for r in rows:
         r["owner"] = names.owner(r["owner_id"])
         r["facility"] = names.facility(r["facility_id"])

@@ -57,4 +57,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
     principal = getattr(request.state, "principal", None)
     # Cookie sessions must send their CSRF token with every htmx POST (see auth.csrf).
     values.setdefault("csrf_token", getattr(principal, "csrf_token", "") or "")
+    # What the nav offers follows the permissions (no principal = authentication off).
+    values.setdefault("can", {str(p) for p in principal.permissions} if principal is not None
+                      else None)
     return templates.TemplateResponse(request, name, values, status_code=status)
