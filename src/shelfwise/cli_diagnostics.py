@@ -28,6 +28,8 @@ def diagnose_command(
     owner: Annotated[str | None, typer.Option("--owner", help="Owner code.")] = None,
     period: Annotated[str | None, typer.Option(
         "--period", help="YYYY-MM or YYYY-MM-DD..YYYY-MM-DD; default the last 90 days.")] = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", help="How many problems to rank (1-1000).")] = 20,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     database_url: Annotated[str | None, typer.Option(
         "--database-url", help="Overrides SHELFWISE_DATABASE_URL.")] = None,
@@ -40,7 +42,7 @@ def diagnose_command(
     ctx = build_context(Settings.from_env(database_url=database_url))
     try:
         facility_id, owner_id = diagnostics.resolve(ctx, facility, owner)
-        result = diagnostics.diagnose(ctx, None, facility_id, owner_id, period)
+        result = diagnostics.diagnose(ctx, None, facility_id, owner_id, period, limit=limit)
     except ShelfwiseError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
@@ -50,7 +52,19 @@ def diagnose_command(
     _print(result)
 
 
+def _headline(result: dict[str, Any]) -> str:
+    """One line: how many keys got which call, and the zones whose records look wrong."""
+    n = {c: sum(1 for r in result["items"] if r["call"] == c) for c in COLORS}
+    zones = [f"{k} ({'; '.join(r['evidence'])})" for k, r in result["rollups"]["zone"].items()
+             if r.get("evidence")]
+    line = (f"{len(result['items'])} item x facility keys: " + ", ".join(
+        f"[{COLORS[c]}]{n[c]} {c}[/{COLORS[c]}]" for c in ("control", "management", "both",
+                                                            "healthy")))
+    return line + (f"; zones to recount: {', '.join(zones)}" if zones else "")
+
+
 def _print(result: dict[str, Any]) -> None:
+    console.print(_headline(result))
     t = Table(title=f"where to look ({result['period']})")
     for col in ("#", "what", "call", "cost", "evidence", "action"):
         t.add_column(col, justify="right" if col in ("#", "cost") else "left")

@@ -11,6 +11,9 @@ OWNERS = [
     ("NORDIC", "Nordic Home AB", "7350053", False),
     ("PEAK", "Peak Nutrition Ltd", "5012345", True),  # lot- and expiry-tracked
 ]
+#: Each owner's usual supplier (the late supplier of the fault plan is another one).
+SUPPLIERS = {"ACME": "Sierra Outdoor Supply", "NORDIC": "Nordic Living Wholesale",
+             "PEAK": "Peak Labs Manufacturing"}
 FACILITIES = [("WH1", "Reno Distribution Center"), ("WH2", "Columbus Fulfillment Center")]
 ZONES = [("A", "Fast movers"), ("B", "Ambient reserve"), ("C", "Bulk")]
 AISLES, BAYS, LEVELS = 6, 11, "ABCDE"

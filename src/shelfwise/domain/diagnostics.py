@@ -40,9 +40,11 @@ class DiagnosisSettings:
     short_picks_per_1000: float = 20.0
     stockout_days: int = 3  # days with unmet demand that flag a service problem
     min_fill_rate: float = 0.95
-    bias_limit: float = 0.2  # |forecast bias| beyond 20 % is planning evidence
+    bias_limit: float = 0.2  # |forecast bias| beyond 20 % is planning evidence...
+    bias_min_z: float = 2.0  # ...when |bias| x sqrt(units demanded in the period) >= this
     wape_limit: float = 0.6
-    excess_days: float = 90.0  # stock beyond this many days of supply is excess
+    excess_days: float = 90.0  # stock beyond this many days of supply is excess...
+    min_excess_value_cents: int = 100_000  # ...when it is worth at least this at cost
     holding_rate: float = 0.25  # yearly carrying cost as a share of stock value
     price_to_cost: float = 1.6  # unit price over unit cost, to value lost sales
     zone_inaccurate_share: float = 0.3
@@ -102,6 +104,27 @@ class ItemKpis:
             return 0
         return max(0, int(self.on_hand - s.excess_days * self.daily_demand))
 
+    def material_excess(self, s: DiagnosisSettings) -> int:
+        """Excess units worth calling a problem: beyond ``excess_days`` of supply and
+        worth at least ``min_excess_value_cents`` (a unit or two of a slow mover is
+        noise, not a plan gone wrong)."""
+        excess = self.excess_units(s)
+        if excess <= 0 or (self.days_of_supply is not None
+                           and self.days_of_supply <= s.excess_days):
+            return 0
+        if self.unit_cost_cents > 0 and excess * self.unit_cost_cents < s.min_excess_value_cents:
+            return 0
+        return excess
+
+    def bias_is_significant(self, s: DiagnosisSettings) -> bool:
+        """A forecast bias beyond ``bias_limit`` measured on enough demand to be more than
+        noise: about ``bias_min_z`` standard errors for Poisson-like demand, so a -30 %
+        bias needs ~45 units in the period and a -50 % one ~16."""
+        if self.forecast_bias is None or abs(self.forecast_bias) < s.bias_limit:
+            return False
+        units = self.daily_demand * self.period_days
+        return abs(self.forecast_bias) * units**0.5 >= s.bias_min_z
+
     @property
     def exception_rate(self) -> float:
         total = self.scans + self.scan_exceptions
@@ -157,8 +180,8 @@ def management_outcomes(k: ItemKpis, s: DiagnosisSettings) -> list[str]:
                                               and k.backordered > 0 and k.stockout_days > 1):
         fill = f", fill rate {fr * 100:.0f}%" if fr is not None else ""
         out.append(f"{k.stockout_days} stockout days{fill}")
-    excess = k.excess_units(s)
-    if excess > 0 and (k.days_of_supply is None or k.days_of_supply > s.excess_days):
+    excess = k.material_excess(s)
+    if excess > 0:
         dos = "no demand" if k.days_of_supply is None else f"{k.days_of_supply:.0f} days of supply"
         out.append(f"{excess} units excess ({dos})")
     return out
@@ -167,12 +190,17 @@ def management_outcomes(k: ItemKpis, s: DiagnosisSettings) -> list[str]:
 def planning_causes(k: ItemKpis, s: DiagnosisSettings) -> tuple[list[str], list[str]]:
     """Evidence that the plan, not the floor, is off: ``(causes, notes)``.
 
-    A forecast biased beyond ``bias_limit``, a channel miss and a positioning miss are
-    causes (a biased forecast is a planning defect even before the buffer runs out);
-    a high WAPE alone is only a note, since intermittent demand always has one."""
+    A significant forecast bias beyond ``bias_limit``, a channel miss and a positioning
+    miss are causes (a biased forecast is a planning defect even before the buffer runs
+    out); a bias on too little demand to tell from noise, or a high WAPE alone, is only a
+    note, since intermittent demand always has both."""
     causes, notes = [], []
-    if k.forecast_bias is not None and abs(k.forecast_bias) >= s.bias_limit:
-        causes.append(f"forecast bias {pct(k.forecast_bias)}")
+    if k.bias_is_significant(s):
+        causes.append(f"forecast bias {pct(k.forecast_bias or 0.0)}")
+    elif k.forecast_bias is not None and abs(k.forecast_bias) >= s.bias_limit:
+        units = k.daily_demand * k.period_days
+        notes.append(f"forecast bias {pct(k.forecast_bias)} on {units:.0f} units "
+                     "(not significant)")
     elif k.forecast_wape is not None and k.forecast_wape >= s.wape_limit:
         notes.append(f"forecast WAPE {k.forecast_wape * 100:.0f}%")
     if k.channel_miss_days > 0:
@@ -212,10 +240,10 @@ def action_for(k: ItemKpis, call: Call, s: DiagnosisSettings) -> str:
         if k.move_qty > 0:
             steps.append(f"move {k.move_qty} units from {k.move_from_facility} to "
                          f"{k.facility_code}")
-        if k.forecast_bias is not None and k.forecast_bias <= -s.bias_limit:
+        if k.bias_is_significant(s) and (k.forecast_bias or 0.0) < 0:
             steps.append("correct the forecast and raise safety stock")
-        elif k.excess_units(s) > 0 and k.stockout_days < s.stockout_days:
-            steps.append(f"stop reordering; sell down or move {k.excess_units(s)} units")
+        elif k.material_excess(s) > 0 and k.stockout_days < s.stockout_days:
+            steps.append(f"stop reordering; sell down or move {k.material_excess(s)} units")
         elif k.channel_miss_days == 0 and k.move_qty == 0:
             steps.append("raise safety stock and check the supplier's real lead time")
     return "; ".join(steps)

@@ -198,9 +198,12 @@ def _k(r: dict[str, Any]) -> Key:
 
 def diagnose(ctx: Context, scope: Scope, facility_id: int | None = None,
              owner_id: int | None = None, period: str | None = None,
-             settings: dx.DiagnosisSettings = dx.DiagnosisSettings()) -> dict[str, Any]:
+             settings: dx.DiagnosisSettings = dx.DiagnosisSettings(), limit: int = 20
+             ) -> dict[str, Any]:
     """Calls per owner x item x facility, rollups per owner, zone and facility, and the
-    ranked list of where to look."""
+    ranked list of where to look (the ``limit`` costliest problems)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise InvalidInput("limit must be a whole number from 1 to 1000", code="invalid_limit")
     f, label = _filter(ctx, scope, facility_id, owner_id, period)
     with ctx.read() as conn:
         keys = _item_kpis(conn, f, settings)
@@ -218,7 +221,7 @@ def diagnose(ctx: Context, scope: Scope, facility_id: int | None = None,
         "settings": {fl.name: getattr(settings, fl.name) for fl in fields(settings)},
         "items": [d.to_dict() for d in diagnoses],
         "rollups": rollups,
-        "where_to_look": dx.where_to_look(diagnoses, flagged),
+        "where_to_look": dx.where_to_look(diagnoses, flagged, limit),
     }
 
 
