@@ -107,14 +107,19 @@ def _print_demo_credentials(ctx) -> None:  # type: ignore[no-untyped-def]
 
 @ledger_app.command("verify")
 def ledger_verify(
-    database_url: DbUrl = None, as_json: Annotated[bool, typer.Option("--json")] = False
+    database_url: DbUrl = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Re-add every ledger line instead of starting from the last "
+        "checkpoint (the ground truth; slower).")] = False,
 ) -> None:
-    """Recompute every balance from the ledger; exit 1 on any mismatch."""
+    """Check every balance against the ledger and every seal's hash; exit 1 on any
+    mismatch. Starts from the newest checkpoint unless --full."""
     from shelfwise.bootstrap import build_context
     from shelfwise.services import stock
 
     ctx = build_context(_settings(database_url))
-    report = stock.verify(ctx)
+    report = stock.verify(ctx, full=True) if full else stock.verify(ctx)
     if as_json:
         print(json.dumps(report, default=str))
     else:
@@ -140,6 +145,9 @@ def ledger_seal(database_url: DbUrl = None) -> None:
     else:
         console.print(f"sealed lines {row['from_line_id'] + 1}..{row['to_line_id']} "
                       f"({row['line_count']} lines) hash {row['hash'][:16]}…")
+        if row.get("replaced_broken_checkpoint"):
+            console.print("[red]the previous checkpoint no longer matched its digest; "
+                          "rebuilt from the ledger — run `shelfwise ledger verify`[/red]")
 
 
 @bench_app.command("ledger")

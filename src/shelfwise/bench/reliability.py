@@ -30,10 +30,12 @@ from .simulation import prepare_database, run_many
 
 FULL = {"crash_movements": 10_000, "crash_kills": 24, "sim_seeds": 10, "sim_steps": 500,
         "pg_sim_seeds": 2, "iso_trials": 50, "fuzz": 2_000, "load_steps": (1, 4, 16, 32, 64),
-        "load_seconds": 4.0, "verify_lines": 1_000_000}
+        "load_seconds": 4.0, "verify_lines": 1_000_000,
+        "server_movements": 2_000, "server_kills": 6}
 QUICK = {"crash_movements": 1_000, "crash_kills": 20, "sim_seeds": 2, "sim_steps": 150,
          "pg_sim_seeds": 1, "iso_trials": 10, "fuzz": 200, "load_steps": (1, 8, 24),
-         "load_seconds": 2.0, "verify_lines": 100_000}
+         "load_seconds": 2.0, "verify_lines": 100_000,
+         "server_movements": 400, "server_kills": 4}
 
 
 def _fresh(url: str | None, name: str) -> str:
@@ -117,8 +119,18 @@ def run_reliability_bench(postgres_url: str | None = None, quick: bool = False,
     if postgres_url:
         log("crash safety (PostgreSQL)")
         crashes.append(crash_part(postgres_url, cfg))
+    if postgres_url:
+        log("crash safety (PostgreSQL server stopped mid-batch, restarted)")
+        from .crash import server_crash_figures
+
+        server = server_crash_figures(postgres_url, movements=cfg["server_movements"],
+                                      server_kills=cfg["server_kills"])
+        d["crash_server"] = server
+        if "skipped" not in server:
+            crashes.append(server)
     d["crash"] = crashes
     out["crash_kills"] = sum(c["kills"] for c in crashes)
+    out["crash_server_kills"] = sum(c.get("server_kills", 0) for c in crashes)
     out["crash_movements"] = sum(c["movements"] for c in crashes)
     out["crash_mismatches"] = sum(c["mismatches"] + (not c["integrity_ok"]) for c in crashes)
     out["crash_lost"] = sum(c["lost"] for c in crashes)

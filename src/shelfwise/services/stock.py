@@ -70,16 +70,30 @@ def get_movement(ctx: Context, movement_id: int, scope: Scope) -> dict[str, Any]
     return out
 
 
-def verify(ctx: Context) -> dict[str, Any]:
-    """Balances vs ledger, conservation, non-negativity, allocations, and the seal chain."""
+def verify(ctx: Context, *, full: bool = False) -> dict[str, Any]:
+    """Balances vs ledger, conservation, non-negativity, allocations, and the seal chain.
+
+    By default the ledger's sums start from the newest intact checkpoint (what that
+    guarantees: :mod:`shelfwise.storage.verify`); ``full`` re-adds every ledger line."""
     with ctx.read() as conn:
-        report = verifier.verify(conn)
+        report = verifier.verify(conn, full=full)
         report.update(seals.check_seals(conn))
     report["ok"] = report["ok"] and report["broken_seals"] == 0
     return report
 
 
 def seal(ctx: Context) -> dict[str, Any] | None:
-    """Seal the ledger up to now (``shelfwise ledger seal``, and at period close)."""
-    with ctx.write() as conn:
-        return seals.seal(conn, ctx.now())
+    """Seal the ledger up to now (``shelfwise ledger seal``, and at period close).
+
+    The hashing runs in a read transaction, so postings never wait for it; only the
+    seal row and the checkpoint are written, in a short write transaction after it."""
+    for _ in range(3):  # another sealer may get in between: plan again from its seal
+        with ctx.read() as conn:
+            plan = seals.prepare_seal(conn, ctx.now())
+        if plan is None:
+            return None
+        with ctx.write() as conn:
+            row = seals.write_seal(conn, plan)
+        if row is not None:
+            return row
+    return None
