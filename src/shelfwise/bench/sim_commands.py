@@ -404,6 +404,17 @@ class Commands:
             voids += v
             freed |= set(v)
 
+        # open pick tasks standing on the holds the count will void: their lines are
+        # tried again in the facility's other bins
+        lost: list[Any] = []
+        if voids:
+            with self.ctx.read() as conn:
+                lost = conn.execute(sa.text(
+                    "SELECT order_id, owner_id, item_id, location_id, qty - picked_qty"
+                    " FROM pick_tasks WHERE state = 'open' AND hold_id IN :h")
+                    .bindparams(sa.bindparam("h", expanding=True)), {"h": voids}).all()
+        after = self._last_task()
+
         def apply(r: dict[str, Any]) -> None:
             expect(sorted(r["voided_holds"]) == sorted(voids),
                    f"approval voided {r['voided_holds']}; the model expects {voids}")
@@ -415,6 +426,21 @@ class Commands:
                     self.m.move(owner, item, loc, adj, expected - counted, lot)
                 elif counted > expected:
                     self.m.move(owner, item, adj, loc, counted - expected, lot)
+            if lost:
+                fid = self.m.facility_of[lost[0].location_id]
+                need: dict[tuple[int, int], int] = {}
+                for x in lost:
+                    need[(x.owner_id, x.item_id)] = need.get((x.owner_id, x.item_id), 0) + x[4]
+                can = {k: min(n, self.m.available(k[0], k[1], fid,
+                                                  frozenset({x.location_id for x in lost})))
+                       for k, n in need.items()}
+                new = self._tasks_after(sorted({x.order_id for x in lost}), after)
+                self._take_tasks(new, fid)
+                got: dict[tuple[int, int], int] = {}
+                for n in new:
+                    got[(n.owner_id, n.item_id)] = got.get((n.owner_id, n.item_id), 0) + n.qty
+                expect({k: v for k, v in got.items() if v} == {k: v for k, v in can.items() if v},
+                       f"count re-allocated {got}; the model expects {can}")
             del self.counts[tid]
 
         return Op("approve", call, apply, detail=f"count {tid} {lines}")

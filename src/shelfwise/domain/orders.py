@@ -45,7 +45,7 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     }),
     OrderState.PARTIALLY_ALLOCATED: frozenset({
         OrderState.ALLOCATED, OrderState.PARTIALLY_ALLOCATED, OrderState.WAVED,
-        OrderState.CANCELLED,
+        OrderState.CANCELLED, OrderState.BACKORDERED,  # a count voided what it had
     }),
     # A count that finds less than the bins promised voids holds: the order falls back.
     OrderState.ALLOCATED: frozenset({
