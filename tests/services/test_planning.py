@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
 from shelfwise.services import planning, receiving, transfers
 from shelfwise.storage.demand_history import history_window, load_demand
-from shelfwise.storage.planning_tables import channel_allocations, planning_runs, suggestions
+from shelfwise.storage.planning_tables import (
+    channel_allocations,
+    forecasts,
+    planning_runs,
+    suggestions,
+)
+from tests.factories import gtin
 from tests.planning_world import seed_planning_world
 
 
@@ -31,7 +37,8 @@ def test_plan_suggests_a_purchase_for_the_facility_running_low_with_its_why(ctx,
     buy = _one(rows, facility_id=pw.w.facility, item_id=pw.w.item)
     why = buy["why"]
     assert 9 < why["forecast"]["daily_mean"] < 12
-    assert why["lead_time"] == {"days": 7.0, "sd_days": 2.0, "source": "default"}
+    assert why["lead_time"] == {"days": 7.0, "sd_days": 2.0, "source": "default", "receipts": 0,
+                                "text": "configured default"}
     assert why["service_level"] == 0.95
     assert why["reorder_point"] == pytest.approx(why["lead_time_demand"] + why["safety_stock"],
                                                  abs=0.02)
@@ -109,6 +116,7 @@ def test_no_transfer_when_a_purchase_arrives_sooner_than_a_transfer(ctx, pw) -> 
                facility_id=pw.w.facility)
     assert buy["supplier_code"] == "TARP"
     assert buy["why"]["lead_time"]["source"] == "supply_terms"
+    assert buy["why"]["lead_time"]["text"] == "configured in the supply terms"
 
 
 def test_channel_split_ring_fences_at_most_what_is_available(ctx, pw) -> None:
@@ -188,3 +196,96 @@ def test_simulation_compares_service_levels_on_real_demand(ctx, pw) -> None:
     assert 0 <= low["fill_rate"] <= high["fill_rate"] <= 1
     assert high["average_inventory_value"] >= low["average_inventory_value"]
     assert high["series"] == 2
+
+
+TENT_GTIN = gtin(1)
+GAS_GTIN = gtin(2)
+
+
+def _past_purchase_orders(ctx, clock, pw, lead_days, *, item_scan=TENT_GTIN, item=None,
+                          supplier="Default supplier", prefix="PO-TENT"):
+    """Purchase orders raised five weeks ago, each received ``lead_days[k]`` days later."""
+    now = clock.now
+    clock.advance(days=-35)
+    for k, days in enumerate(lead_days):
+        po = receiving.create_receipt(
+            ctx, owner_id=pw.w.owner, facility_id=pw.w.facility, type="purchase_order",
+            reference=f"{prefix}-{k}", supplier=supplier,
+            lines=[{"item_id": item or pw.w.item, "expected_qty": 2}])
+        clock.advance(days=days)
+        receiving.receive_scan(ctx, po["id"], location_scan="DOCK-01", item_scan=item_scan,
+                               qty=1)
+        clock.advance(days=1)  # a second scan the next day does not move the arrival
+        receiving.receive_scan(ctx, po["id"], location_scan="DOCK-01", item_scan=item_scan,
+                               qty=1)
+        clock.advance(days=-days - 1)
+    clock.now = now
+
+
+def _wh1(ctx, run_id, pw):
+    with ctx.read() as conn:
+        return conn.execute(sa.select(forecasts).where(
+            forecasts.c.run_id == run_id, forecasts.c.facility_id == pw.w.facility)).one()
+
+
+def test_lead_time_learned_from_receipts_sets_the_safety_stock(ctx, clock, pw) -> None:
+    before = planning.run_plan(ctx)
+    configured = _wh1(ctx, before["run_id"], pw)
+    _past_purchase_orders(ctx, clock, pw, [2, 3, 3, 4])
+    after = planning.run_plan(ctx)
+    learned = _wh1(ctx, after["run_id"], pw)
+    buy = _one(planning.list_suggestions(ctx, run_id=after["run_id"], kind="purchase"),
+               facility_id=pw.w.facility)
+    lead = buy["why"]["lead_time"]
+    # mean 3, sample sd sqrt(((2-3)^2 + 0 + 0 + (4-3)^2) / 3) = 0.816
+    assert (lead["days"], lead["sd_days"]) == (3.0, 0.82)
+    assert (lead["source"], lead["receipts"]) == ("item_receipts", 4)
+    assert "learned from 4 receipts" in buy["why"]["text"]
+    # a shorter, steadier lead time needs less protection than the configured 7 +/- 2 d
+    assert learned.safety_stock < 0.8 * configured.safety_stock
+    assert learned.reorder_point < configured.reorder_point
+    # the spread of demand over the lead time is the forecast error's plus d^2 sd_L^2
+    daily = buy["why"]["forecast"]["daily_mean"]
+    assert buy["why"]["lead_time_demand_sd"] ** 2 > (daily * 0.816) ** 2
+    assert buy["why"]["lead_time_demand"] == pytest.approx(3 * daily, rel=0.15)
+
+
+def test_a_wider_receipt_spread_raises_the_safety_stock(ctx, clock, pw) -> None:
+    _past_purchase_orders(ctx, clock, pw, [5, 5, 5], prefix="PO-STEADY")
+    steady = _wh1(ctx, planning.run_plan(ctx)["run_id"], pw)
+    _past_purchase_orders(ctx, clock, pw, [1, 9, 1, 9], prefix="PO-ERRATIC")
+    erratic_run = planning.run_plan(ctx)
+    erratic = _wh1(ctx, erratic_run["run_id"], pw)
+    lead = _one(planning.list_suggestions(ctx, run_id=erratic_run["run_id"], kind="purchase"),
+                facility_id=pw.w.facility)["why"]["lead_time"]
+    # seven receipts: 5, 5, 5, 1, 9, 1, 9 -> mean 5, sd sqrt(64 / 6)
+    assert (lead["days"], lead["sd_days"], lead["receipts"]) == (5.0, 3.27, 7)
+    assert erratic.safety_stock > steady.safety_stock + 10
+
+
+def test_an_item_without_receipts_uses_its_suppliers_lead_time_at_the_facility(
+        ctx, clock, pw) -> None:
+    # canisters from the same supplier, and too few tent receipts to stand on their own
+    lots = iter(["L2406A", "L2406B", "L2406C"])
+    for k, days in enumerate([6, 8, 10]):
+        now = clock.now
+        clock.advance(days=-30)
+        po = receiving.create_receipt(
+            ctx, owner_id=pw.w.owner, facility_id=pw.w.facility, type="purchase_order",
+            reference=f"PO-GAS-{k}", supplier="Default supplier",
+            lines=[{"item_id": pw.w.lot_item, "expected_qty": 1}])
+        clock.advance(days=days)
+        receiving.receive_scan(ctx, po["id"], location_scan="DOCK-01",
+                               item_scan=f"]C101{GAS_GTIN}1727123110{next(lots)}", qty=1)
+        clock.now = now
+    _past_purchase_orders(ctx, clock, pw, [2, 2])
+    # receipts from another supplier, or into another facility, never count
+    _past_purchase_orders(ctx, clock, pw, [1, 1, 1], supplier="Other Supplier Ltd",
+                          prefix="PO-OTHER")
+    run = planning.run_plan(ctx)
+    lead = _one(planning.list_suggestions(ctx, run_id=run["run_id"], kind="purchase"),
+                facility_id=pw.w.facility)["why"]["lead_time"]
+    # supplier x facility: 6, 8, 10, 2, 2 -> mean 5.6, sd sqrt(51.2 / 4)
+    assert (lead["source"], lead["receipts"]) == ("supplier_receipts", 5)
+    assert (lead["days"], lead["sd_days"]) == (5.6, 3.58)
+    assert "all items of the supplier" in lead["text"]

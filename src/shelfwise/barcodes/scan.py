@@ -45,6 +45,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from biip import ParseConfig, ParseError
@@ -79,6 +80,7 @@ from shelfwise.barcodes.gs1 import (
 )
 
 MAX_SCAN_LENGTH = 200
+SCAN_CACHE_SIZE = 16_384  # distinct labels remembered: at most ~7 MB
 GS = "\x1d"
 
 ScanKind = Literal["gtin", "gs1", "sscc", "code"]
@@ -113,11 +115,20 @@ class Scan:
 def parse_scan(raw: str) -> Scan:
     """Read one scan; return a ``Scan`` or raise a ``ScanError`` subclass, nothing else."""
     try:
-        return _parse(raw)
+        # exact type: a str subclass could carry state the cache key would not see
+        return _parse_cached(raw) if type(raw) is str else _parse(raw)
     except ScanError:
         raise
     except Exception as exc:  # a biip corner we did not foresee must not crash a handheld
         raise MalformedBarcode(f"unreadable scan ({type(exc).__name__}: {exc})") from exc
+
+
+@lru_cache(maxsize=SCAN_CACHE_SIZE)
+def _parse_cached(raw: str) -> Scan:
+    """The parse is a pure function of the text and ``Scan`` is frozen, so a floor that
+    scans the same bins and products all day reads each label once. Refusals raise and
+    so are never cached."""
+    return _parse(raw)
 
 
 def match_item_scan(

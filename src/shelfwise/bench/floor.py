@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from shelfwise.domain.carriers import ManualCarrier
 from shelfwise.domain.catalog import ItemSpec, with_check_digit
@@ -81,36 +86,56 @@ def _orders(ctx: Context, w: dict[str, Any], order_lines: int, seed: int) -> lis
     return ids
 
 
-def _day(ctx: Context, w: dict[str, Any], order_ids: list[int]) -> dict[str, float]:
-    """allocate -> wave -> pick -> pack -> ship; seconds per stage."""
-    t: dict[str, float] = {}
-    s = time.perf_counter()
-    for b in range(0, len(order_ids), ORDER_BATCH):
-        allocate_orders(ctx, order_ids[b:b + ORDER_BATCH])
-    t["allocate"] = time.perf_counter() - s
-    s = time.perf_counter()
-    waves = picking.create_waves(ctx, w["facility"], rules=WaveRules(WAVE_ORDERS, 10_000))
-    t["wave"] = time.perf_counter() - s
-    t["pick"] = t["pack"] = t["ship"] = 0.0
+class _Meter:
+    """Wall seconds, CPU seconds of this process and SQL statements per stage. CPU time
+    is what the code costs even when other work shares the cores; statements are what
+    it costs in round trips."""
+
+    def __init__(self, engine: Any) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.statements: dict[str, int] = {}
+        self._count = 0
+
+        def count(*_: Any) -> None:
+            self._count += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        w, c, n = time.perf_counter(), time.process_time(), self._count
+        try:
+            yield
+        finally:
+            self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - w
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - c
+            self.statements[name] = self.statements.get(name, 0) + self._count - n
+
+
+def _day(ctx: Context, w: dict[str, Any], order_ids: list[int], m: _Meter) -> None:
+    """allocate -> wave -> pick -> pack -> ship, measured per stage."""
+    with m.stage("allocate"):
+        for b in range(0, len(order_ids), ORDER_BATCH):
+            allocate_orders(ctx, order_ids[b:b + ORDER_BATCH])
+    with m.stage("wave"):
+        waves = picking.create_waves(ctx, w["facility"], rules=WaveRules(WAVE_ORDERS, 10_000))
     for wave in waves:
-        s = time.perf_counter()
-        tasks = picking.list_pick_tasks(ctx, wave["id"])
-        confirms = [picking.PickConfirm(x["id"], x["location_barcode"], w["gtin_of"][x["item_id"]])
-                    for x in tasks]
-        for b in range(0, len(confirms), PICK_BATCH):
-            picking.confirm_picks(ctx, confirms[b:b + PICK_BATCH], user="bench", device="HH-1")
-        t["pick"] += time.perf_counter() - s
-        s = time.perf_counter()
-        units: dict[int, list[str]] = {}
-        for x in tasks:
-            units.setdefault(x["order_id"], []).extend([w["gtin_of"][x["item_id"]]] * x["qty"])
-        shipping.pack_cartons(ctx, [shipping.CartonRequest(o, tuple(u))
-                                    for o, u in sorted(units.items())], user="bench")
-        t["pack"] += time.perf_counter() - s
-        s = time.perf_counter()
-        shipping.ship_wave(ctx, wave["id"], user="bench")
-        t["ship"] += time.perf_counter() - s
-    return t
+        with m.stage("pick"):
+            tasks = picking.list_pick_tasks(ctx, wave["id"])
+            confirms = [picking.PickConfirm(x["id"], x["location_barcode"],
+                                            w["gtin_of"][x["item_id"]]) for x in tasks]
+            for b in range(0, len(confirms), PICK_BATCH):
+                picking.confirm_picks(ctx, confirms[b:b + PICK_BATCH], user="bench",
+                                      device="HH-1")
+        with m.stage("pack"):
+            units: dict[int, list[str]] = {}
+            for x in tasks:
+                units.setdefault(x["order_id"], []).extend([w["gtin_of"][x["item_id"]]] * x["qty"])
+            shipping.pack_cartons(ctx, [shipping.CartonRequest(o, tuple(u))
+                                        for o, u in sorted(units.items())], user="bench")
+        with m.stage("ship"):
+            shipping.ship_wave(ctx, wave["id"], user="bench")
 
 
 def _ledger_baseline(ctx: Context, w: dict[str, Any], n: int) -> float:
@@ -145,11 +170,15 @@ def run_floor_bench(database_url: str | None = None, order_lines: int = 20_000,
         s = time.perf_counter()
         order_ids = _orders(ctx, w, order_lines, seed)
         create_s = time.perf_counter() - s
-        stages = _day(ctx, w, order_ids)
-        day_s = sum(stages.values())
-        base_s = _ledger_baseline(ctx, w, order_lines)
+        m = _Meter(engine)
+        _day(ctx, w, order_ids, m)
+        with m.stage("baseline"):
+            _ledger_baseline(ctx, w, order_lines)
         report = stock.verify(ctx)
         engine.dispose()
+    base_s, base_cpu = m.wall.pop("baseline"), m.cpu.pop("baseline")
+    base_statements = m.statements.pop("baseline")
+    day_s, day_cpu = sum(m.wall.values()), sum(m.cpu.values())
     lines_per_s = order_lines / day_s
     moves_per_s = order_lines / base_s
     out = {
@@ -160,7 +189,15 @@ def run_floor_bench(database_url: str | None = None, order_lines: int = 20_000,
         "lines_per_s": round(lines_per_s, 1),
         "ledger_moves_per_s": round(moves_per_s, 1),
         "ratio": round(lines_per_s / moves_per_s, 3),
-        "stage_seconds": {k: round(v, 2) for k, v in stages.items()},
+        "stage_seconds": {k: round(v, 2) for k, v in m.wall.items()},
+        # CPU seconds of this process: steadier than wall time when the cores are shared
+        "stage_cpu_seconds": {k: round(v, 2) for k, v in m.cpu.items()},
+        "ratio_cpu": round(base_cpu / day_cpu, 3),
+        "ledger_baseline_seconds": round(base_s, 2),
+        "ledger_baseline_cpu_seconds": round(base_cpu, 2),
+        "stage_statements": dict(m.statements),
+        "ledger_baseline_statements": base_statements,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "order_create_lines_per_s": round(order_lines / create_s, 1),
         "label_format": "zpl",
         "verify_ok": report["ok"],

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from shelfwise.barcodes.errors import ScanMismatch
 from shelfwise.barcodes.scan import Scan
@@ -140,9 +141,11 @@ def plan_waves(orders: Sequence[WaveOrder], rules: WaveRules = WaveRules()) -> l
 _PART = re.compile(r"\d+|[A-Za-z]+")
 
 
+@lru_cache(maxsize=65_536)
 def path_key(path_order: str) -> tuple:
     """Sort key of a location's ``path_order`` (e.g. ``A-01-03-B`` = aisle, bay, level,
-    position): numbers compare as numbers, so bay 10 comes after bay 9."""
+    position): numbers compare as numbers, so bay 10 comes after bay 9. Cached: a
+    warehouse has a fixed set of bins and every pick list sorts them again."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.upper())
                  for p in _PART.findall(path_order or ""))
 

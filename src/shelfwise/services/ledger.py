@@ -334,9 +334,6 @@ def place_holds(ctx: Context, bodies: Sequence[dict[str, Any]]) -> list[dict[str
     raise AssertionError("unreachable")
 
 
-_INSERT_HOLDS = sa.insert(holds).returning(holds.c.id, sort_by_parameter_order=True)
-
-
 def place_holds_in(
     ctx: Context, conn: Connection, bodies: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -363,14 +360,10 @@ def place_holds_in(
     for b, _, _ in norm:
         _check_hold_target(b, its, locs)
     _check_facilities(ctx, conn, {b["facility_id"] for b, _, _ in norm})
-    ids = [
-        r[0]
-        for r in conn.execute(
-            _INSERT_HOLDS,
-            [{**b, "state": "pending", "created_at": now, "expires_at": _utc(e)}
-             for b, e, _ in norm],
-        )
-    ]
+    ids = ls.insert_ids(
+        conn, holds,
+        [{**b, "state": "pending", "created_at": now, "expires_at": _utc(e)} for b, e, _ in norm],
+    )
     _reserve_many(conn, [b for b, _, _ in norm])
     ls.insert_events(
         conn,
@@ -664,11 +657,11 @@ _SELECT_HOLDS = sa.text(
     "SELECT id, owner_id, item_id, facility_id, location_id, lot, qty, state, document_type,"
     " document_id, movement_id FROM holds WHERE id IN :ids"
 ).bindparams(sa.bindparam("ids", expanding=True))
-_CLOSE_HOLD = sa.text(
+_CLOSE_HOLD = (
     "UPDATE holds SET state = :state, closed_at = :now, posted_qty = :posted_qty"
     " WHERE id = :id AND state = 'pending'"
 )
-_SET_HOLD_MOVEMENT = sa.text("UPDATE holds SET movement_id = :movement_id WHERE id = :id")
+_SET_HOLD_MOVEMENT = "UPDATE holds SET movement_id = :movement_id WHERE id = :id"
 
 
 def _hold_movement(h: dict[str, Any], p: HoldPost) -> MovementCommand:
@@ -706,7 +699,7 @@ def _replayed_post(
 
 
 def _load_holds(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    return {r.id: dict(r._mapping) for r in conn.execute(_SELECT_HOLDS, {"ids": list(ids)})}
+    return {r["id"]: r for r in ls.as_dicts(conn.execute(_SELECT_HOLDS, {"ids": list(ids)}))}
 
 
 def post_holds_in(
@@ -738,10 +731,30 @@ def post_holds_in(
             out[n] = _replayed_post(p, seen, found.get(p.hold_id), scope)
         else:
             todo.append(n)
+    # A keyed twin may commit between our key lookup and our read of the holds (read
+    # committed): a hold already closed under a key we did not see is asked about again.
+    late = [n for n in todo if posts[n].idempotency_key
+            and found.get(posts[n].hold_id, {}).get("state", "pending") != "pending"]
+    if late:
+        again = ls.existing_keys(conn, [f"mv:{posts[n].idempotency_key}" for n in late])
+        for n in late:
+            seen = again.get(f"mv:{posts[n].idempotency_key}")
+            if seen is not None:
+                out[n] = _replayed_post(posts[n], seen, found.get(posts[n].hold_id), scope)
+                todo.remove(n)
     if not todo:
         return out  # type: ignore[return-value]
     work: list[MovementCommand] = []
     releases = []
+    sources = cs.location_facts(
+        conn,
+        {
+            found[p.hold_id]["location_id"] or p.from_location_id
+            for p in (posts[n] for n in todo)
+            if p.hold_id in found
+        },
+        ctx.cache,
+    )
     for n in todo:
         p = posts[n]
         h = found.get(p.hold_id)
@@ -760,20 +773,22 @@ def post_holds_in(
             raise InvalidInput("the hold is on another location", code="wrong_location")
         cmd = _hold_movement(h, p)
         src = cmd.lines[0].from_location_id
-        loc = cs.location_facts(conn, [src], ctx.cache).get(src)
+        loc = sources.get(src)
         if loc is not None and loc.facility_id != h["facility_id"]:
             raise InvalidInput("the hold is for another facility", code="wrong_facility")
         work.append(cmd)
         releases.append(h)
     if cmds is not None:
         cmds.extend(work)
-    closed = conn.execute(
+    at = ls.db_time(conn, now)
+    closed = ls.executemany(
+        conn,
         _CLOSE_HOLD,
         [
-            {"state": "posted", "now": now, "posted_qty": posts[n].qty, "id": posts[n].hold_id}
+            {"state": "posted", "now": at, "posted_qty": posts[n].qty, "id": posts[n].hold_id}
             for n in sorted(todo, key=lambda n: posts[n].hold_id)
         ],
-    ).rowcount
+    )
     if closed != len(todo):
         twins = _replays_of_a_winning_twin(conn, posts, todo, scope) if closed == 0 else None
         if twins is None:
@@ -784,7 +799,8 @@ def post_holds_in(
     # Release the reservations before posting so the movement may take the units they held.
     ls.release_many(conn, releases)
     results = post_in(ctx, conn, work)
-    conn.execute(
+    ls.executemany(
+        conn,
         _SET_HOLD_MOVEMENT,
         [
             {"movement_id": r["movement_id"], "id": posts[n].hold_id}

@@ -267,6 +267,45 @@ def load_candidates(
     return out
 
 
+def load_stock(
+    conn: Connection, keys: set[tuple[int, int]], facility_id: int
+) -> tuple[dict[tuple[int, int], list[alloc.Candidate]], dict[tuple[int, int], int],
+           dict[int, bool]]:
+    """What allocating ``keys`` (owner, item) needs, in one read: the candidate bins
+    (as :func:`load_candidates`), the facility-wide cap per key (as
+    :func:`facility_available`) and whether each item is expiry-tracked. A key with no
+    candidate bin gets no cap, which is the same: nothing can be allocated to it."""
+    b, sl = balances, stock_levels
+    stmt = (
+        sa.select(b.c.owner_id, b.c.item_id, b.c.location_id, b.c.lot,
+                  (b.c.qty - b.c.allocated).label("available"), locations.c.kind,
+                  locations.c.path_order, lots.c.expiry, lots.c.created_at,
+                  (sl.c.sellable - sl.c.allocated).label("cap"), items.c.expiry_tracked)
+        .join(locations, locations.c.id == b.c.location_id)
+        .join(items, items.c.id == b.c.item_id)
+        .outerjoin(sl, sa.and_(sl.c.owner_id == b.c.owner_id, sl.c.item_id == b.c.item_id,
+                               sl.c.facility_id == b.c.facility_id))
+        .outerjoin(lots, sa.and_(lots.c.item_id == b.c.item_id, lots.c.code == b.c.lot))
+        .where(b.c.facility_id == facility_id, b.c.item_id.in_({k[1] for k in keys}),
+               b.c.owner_id.in_({k[0] for k in keys}), b.c.qty - b.c.allocated > 0,
+               locations.c.kind.in_([k.value for k in SELLABLE_KINDS]),
+               locations.c.active == sa.true())
+    )
+    cands: dict[tuple[int, int], list[alloc.Candidate]] = defaultdict(list)
+    caps: dict[tuple[int, int], int] = {}
+    expiry: dict[int, bool] = {}
+    for (owner_id, item_id, location_id, lot, available, kind, path_order, lot_expiry,
+         received_at, cap, expiry_tracked) in conn.execute(stmt):
+        key = (owner_id, item_id)
+        if key not in keys:
+            continue
+        cands[key].append(alloc.Candidate(location_id, lot, int(available), lot_expiry,
+                                          received_at, kind, path_order))
+        caps[key] = int(cap or 0)
+        expiry[item_id] = bool(expiry_tracked)
+    return cands, caps, expiry
+
+
 def facility_available(conn: Connection, keys: set[tuple[int, int]], facility_id: int
                        ) -> dict[tuple[int, int], int]:
     """Sellable minus allocated per (owner, item): facility-wide holds (a channel
@@ -300,7 +339,15 @@ class Allocator:
     """Allocates lines inside one transaction, reading candidates once per item and
     placing one ledger hold per split. Lines are served in the order given (callers
     pass urgent orders first) and items in key order, so concurrent allocators take
-    row locks in the same order and cannot deadlock."""
+    row locks in the same order and cannot deadlock.
+
+    The holds of a run are placed together, set-based (one conditional reservation per
+    stock key). On SQLite every one fits: ``BEGIN IMMEDIATE`` serialises writers and the
+    candidates were read inside this transaction. On PostgreSQL another allocator may
+    commit between the read and the reservation; then the whole attempt is undone (a
+    savepoint) and the run goes split by split, re-reading an item's stock whenever a
+    split no longer fits.
+    """
 
     def __init__(self, ctx: Context, conn: Connection,
                  strategies: dict[int, alloc.Strategy] | None = None) -> None:
@@ -310,17 +357,34 @@ class Allocator:
         self.tasks: list[dict[str, Any]] = []
         self._deferred: list[dict[str, Any]] = []
         self._zone: dict[int, int | None] = {}
+        self._batch = True
 
     def run(self, needs: Sequence[LineNeed]) -> None:
+        if self.conn.dialect.name == "sqlite":
+            self._run(needs)
+            return
+        got, start = [n.got for n in needs], len(self.tasks)
+        attempt = self.conn.begin_nested()
+        try:
+            self._run(needs)
+        except InsufficientStock:
+            attempt.rollback()
+            for n, g in zip(needs, got, strict=True):
+                n.got = g
+            del self.tasks[start:]
+            self._deferred, self._batch = [], False
+            self._run(needs)
+        else:
+            attempt.commit()
+
+    def _run(self, needs: Sequence[LineNeed]) -> None:
         by_fac: dict[int, list[LineNeed]] = defaultdict(list)
         for n in needs:
             if n.need > 0:
                 by_fac[n.facility_id].append(n)
         for fac, group in sorted(by_fac.items()):
-            keys = {(n.owner_id, n.item_id) for n in group}
-            cands = load_candidates(self.conn, {k[0] for k in keys}, {k[1] for k in keys}, fac)
-            caps = facility_available(self.conn, keys, fac)
-            expiry = self._expiry_tracked({k[1] for k in keys})
+            cands, caps, expiry = load_stock(
+                self.conn, {(n.owner_id, n.item_id) for n in group}, fac)
             by_item: dict[tuple[int, int], list[LineNeed]] = defaultdict(list)
             for n in group:
                 by_item[(n.owner_id, n.item_id)].append(n)
@@ -332,10 +396,6 @@ class Allocator:
                     pool, cap = self._line(n, pool, cap, strategy)
         if self.tasks:
             self._insert_tasks()
-
-    def _expiry_tracked(self, item_ids: set[int]) -> dict[int, bool]:
-        return {r.id: bool(r.expiry_tracked) for r in self.conn.execute(
-            sa.select(items.c.id, items.c.expiry_tracked).where(items.c.id.in_(item_ids)))}
 
     def _line(self, n: LineNeed, pool: list[alloc.Candidate], cap: int,
               strategy: alloc.Strategy) -> tuple[list[alloc.Candidate], int]:
@@ -370,11 +430,8 @@ class Allocator:
                                ""),
             "state": TaskState.OPEN.value,
         }
-        if self.conn.dialect.name == "sqlite":
-            # BEGIN IMMEDIATE serialises writers and the candidates were read inside this
-            # transaction, so every hold fits: place them all at once, set-based, at the
-            # end (a refusal there is a bug and rolls the whole batch back).
-            self._deferred.append(body)
+        if self._batch:
+            self._deferred.append(body)  # placed all at once in _insert_tasks
         else:
             sp = self.conn.begin_nested()
             try:
@@ -401,13 +458,15 @@ class Allocator:
                 .where(locations.c.id.in_(loc_ids))).all())
         for t in self.tasks:
             t["zone_id"] = self._zone.get(t["location_id"])
-        self.conn.execute(sa.insert(pick_tasks), self.tasks)
+        ls.executemany(self.conn, _INSERT_TASK, self.tasks)
 
 
-_LINE_UPDATE = (
-    sa.update(order_lines).where(order_lines.c.id == sa.bindparam("b_id"))
-    .values(allocated=sa.bindparam("b_alloc"), backordered=sa.bindparam("b_back"))
-)
+_TASK_COLUMNS = ("wave_id", "order_id", "order_line_id", "owner_id", "item_id", "hold_id",
+                 "location_id", "zone_id", "lot", "qty", "path_order", "state")
+_INSERT_TASK = (f"INSERT INTO pick_tasks ({', '.join(_TASK_COLUMNS)})"
+                f" VALUES ({', '.join(':' + c for c in _TASK_COLUMNS)})")
+_LINE_UPDATE = ("UPDATE order_lines SET allocated = :allocated, backordered = :backordered"
+                " WHERE id = :id")
 
 
 def allocate_orders(
@@ -461,9 +520,10 @@ def _urgency(o: Any) -> tuple:
 
 def _lines_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute(sa.select(order_lines).where(order_lines.c.order_id.in_(ids))
-                          .order_by(order_lines.c.order_id, order_lines.c.line_no)):
-        out[r.order_id].append(dict(r._mapping))
+    for r in ls.as_dicts(conn.execute(
+            sa.select(order_lines).where(order_lines.c.order_id.in_(ids))
+            .order_by(order_lines.c.order_id, order_lines.c.line_no))):
+        out[r["order_id"]].append(r)
     return out
 
 
@@ -478,8 +538,8 @@ def _apply_allocation(conn: Connection, rows: dict[int, Any], lines: dict[int, l
         for ln in lines[oid]:
             ln["allocated"] += got.get(ln["id"], 0)
             ln["backordered"] = ln["ordered"] - ln["allocated"] - ln["picked"]
-            updates.append({"b_id": ln["id"], "b_alloc": ln["allocated"],
-                            "b_back": ln["backordered"]})
+            updates.append({"id": ln["id"], "allocated": ln["allocated"],
+                            "backordered": ln["backordered"]})
             qs.append(_quantities(ln))
         state = allocation_state(qs)
         check_transition(OrderState(o.state), state, oid)
@@ -492,8 +552,7 @@ def _apply_allocation(conn: Connection, rows: dict[int, Any], lines: dict[int, l
         })
         events.append({"topic": "order.allocated", "owner_id": o.owner_id, "created_at": now,
                        "payload": json.dumps({"order_id": oid, "state": state.value})})
-    if updates:
-        conn.execute(_LINE_UPDATE, updates)
+    ls.executemany(conn, _LINE_UPDATE, updates)
     for state, oids in by_state.items():
         conn.execute(sa.update(orders).where(orders.c.id.in_(oids))
                      .values(state=state, updated_at=now))

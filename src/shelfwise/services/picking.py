@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +49,6 @@ from shelfwise.services.orders import Allocator, LineNeed, Scope, _in_scope, tra
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.outbound_tables import (
     count_requests,
-    order_lines,
     orders,
     pick_tasks,
     waves,
@@ -197,12 +196,12 @@ def list_pick_tasks(
     if state is not None:
         stmt = stmt.where(t.c.state == state)
     with ctx.read() as conn:
-        rows = {r.id: dict(r._mapping) for r in conn.execute(stmt)}
+        rows = {r["id"]: r for r in ls.as_dicts(conn.execute(stmt))}
         gt: dict[int, list[str]] = defaultdict(list)
         if rows:
-            for r in conn.execute(sa.select(item_gtins.c.item_id, item_gtins.c.gtin).where(
-                    item_gtins.c.item_id.in_({x["item_id"] for x in rows.values()}))):
-                gt[r.item_id].append(r.gtin)
+            for item_id, gtin in conn.execute(
+                    _GTINS, {"ids": sorted({x["item_id"] for x in rows.values()})}):
+                gt[item_id].append(gtin)
     order = walk((TaskStop(r["id"], r["path_order"], r["lot"]) for r in rows.values()), path)
     out = []
     for i, tid in enumerate(order, 1):
@@ -229,22 +228,28 @@ class PickConfirm:
     idempotency_key: str | None = None
 
 
+_TASKS = (
+    sa.select(pick_tasks, locations.c.barcode.label("location_barcode"),
+              locations.c.facility_id, lots.c.expiry,
+              waves.c.staging_location_id, orders.c.number.label("order_number"))
+    .join(locations, locations.c.id == pick_tasks.c.location_id)
+    .join(orders, orders.c.id == pick_tasks.c.order_id)
+    .outerjoin(waves, waves.c.id == pick_tasks.c.wave_id)
+    .outerjoin(lots, sa.and_(lots.c.item_id == pick_tasks.c.item_id,
+                             lots.c.code == pick_tasks.c.lot))
+    .where(pick_tasks.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+_GTINS = sa.select(item_gtins.c.item_id, item_gtins.c.gtin).where(
+    item_gtins.c.item_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _load_tasks(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    t = pick_tasks
-    rows = {r.id: dict(r._mapping) for r in conn.execute(
-        sa.select(t, locations.c.barcode.label("location_barcode"),
-                  locations.c.facility_id, lots.c.expiry,
-                  waves.c.staging_location_id, orders.c.number.label("order_number"))
-        .join(locations, locations.c.id == t.c.location_id)
-        .join(orders, orders.c.id == t.c.order_id)
-        .outerjoin(waves, waves.c.id == t.c.wave_id)
-        .outerjoin(lots, sa.and_(lots.c.item_id == t.c.item_id, lots.c.code == t.c.lot))
-        .where(t.c.id.in_(list(ids))))}
+    rows = {r["id"]: r for r in ls.as_dicts(conn.execute(_TASKS, {"ids": list(ids)}))}
     gt: dict[int, set[str]] = defaultdict(set)
     if rows:
-        for r in conn.execute(sa.select(item_gtins.c.item_id, item_gtins.c.gtin).where(
-                item_gtins.c.item_id.in_({x["item_id"] for x in rows.values()}))):
-            gt[r.item_id].add(r.gtin)
+        for item_id, gtin in conn.execute(
+                _GTINS, {"ids": sorted({x["item_id"] for x in rows.values()})}):
+            gt[item_id].add(gtin)
     for r in rows.values():
         r["gtins"] = gt[r["item_id"]]
     return rows
@@ -259,7 +264,7 @@ def _refuse(ctx: Context, task: dict[str, Any], err: ScanError, scanned: str, ex
 
 
 def _check_scans(ctx: Context, task: dict[str, Any], c: PickConfirm, user: str,
-                 device: str) -> int:
+                 device: str, today: date) -> int:
     """Validate one confirmation's scans; record and raise the first refusal."""
     found = task["qty"] if c.qty is None else c.qty
     short_pick(task["qty"], found)
@@ -270,11 +275,11 @@ def _check_scans(ctx: Context, task: dict[str, Any], c: PickConfirm, user: str,
         raise
     if found == 0 and not c.item_scan:
         return 0
-    expected = f"{sorted(task['gtins'])} lot {task['lot'] or '-'}"
     try:
         match_item_scan(parse_scan(c.item_scan), task["gtins"], task["lot"] or None,
-                        task["expiry"], ctx.now().date())
+                        task["expiry"], today)
     except ScanError as e:
+        expected = f"{sorted(task['gtins'])} lot {task['lot'] or '-'}"
         _refuse(ctx, task, e, c.item_scan, expected, user, device)
         raise
     return found
@@ -295,6 +300,7 @@ def confirm_picks(
         tasks = _load_tasks(conn, ids)
     found: dict[int, int] = {}
     replays: dict[int, dict[str, Any]] = {}
+    today = ctx.now().date()
     for c in confirms:
         task = tasks.get(c.task_id)
         if task is None or not _in_scope(scope, task["owner_id"]):
@@ -305,7 +311,7 @@ def confirm_picks(
         if task["state"] != TaskState.OPEN.value:
             replays[c.task_id] = _replay(task, c)
             continue
-        found[c.task_id] = _check_scans(ctx, task, c, user, device)
+        found[c.task_id] = _check_scans(ctx, task, c, user, device, today)
     todo = sorted((c for c in confirms if c.task_id in found),
                   key=lambda c: (tasks[c.task_id]["owner_id"], tasks[c.task_id]["item_id"],
                                  tasks[c.task_id]["location_id"], tasks[c.task_id]["lot"]))
@@ -344,6 +350,18 @@ def _replay(task: dict[str, Any], c: PickConfirm) -> dict[str, Any]:
     raise AssertionError("unreachable")
 
 
+_CLAIM_TASKS = (
+    sa.update(pick_tasks)
+    .where(pick_tasks.c.id.in_(sa.bindparam("ids", expanding=True)),
+           pick_tasks.c.state == TaskState.OPEN.value)
+    .values(state=sa.bindparam("new_state"))
+)
+_TASK_PICKED = ("UPDATE pick_tasks SET picked_qty = :qty, movement_id = :mv, picked_by = :by,"
+                " picked_at = :at WHERE id = :id")
+_LINE_PICKED = ("UPDATE order_lines SET allocated = allocated + :a, picked = picked + :p,"
+                " backordered = backordered + :b WHERE id = :id")
+
+
 def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
                 tasks: dict[int, dict[str, Any]], found: dict[int, int], user: str,
                 device: str) -> dict[int, dict[str, Any]]:
@@ -352,6 +370,7 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
     line_deltas: list[dict[str, int]] = []
     shorts: list[tuple[dict[str, Any], int, LineNeed]] = []
     task_updates = []
+    at = ls.db_time(conn, now)
     by_state: dict[TaskState, list[int]] = defaultdict(list)
     for c in todo:
         t = tasks[c.task_id]
@@ -359,9 +378,8 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
             t["id"])
     for state, tids in by_state.items():
         # conditional: a task confirmed concurrently by another picker is not taken twice
-        if conn.execute(sa.update(pick_tasks).where(pick_tasks.c.id.in_(tids),
-                                                    pick_tasks.c.state == TaskState.OPEN.value)
-                        .values(state=state.value)).rowcount != len(tids):
+        if conn.execute(_CLAIM_TASKS, {"ids": tids, "new_state": state.value}
+                        ).rowcount != len(tids):
             raise Conflict("a pick task in the batch was confirmed by someone else",
                            code="invalid_task_state")
     posting = [c for c in todo if found[c.task_id]]
@@ -377,7 +395,8 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
             ledger.void_hold_in(ctx, conn, t["hold_id"], None)
         movement_id = movement_of.get(t["id"])
         state = TaskState.PICKED if got == t["qty"] else TaskState.SHORT
-        task_updates.append({"b_id": t["id"], "b_qty": got, "b_mv": movement_id})
+        task_updates.append({"id": t["id"], "qty": got, "mv": movement_id, "by": user,
+                             "at": at})
         out[t["id"]] = {"task_id": t["id"], "state": state.value, "picked_qty": got,
                         "movement_id": movement_id, "short": got < t["qty"],
                         "reallocated": [], "replayed": False}
@@ -387,17 +406,11 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
                             frozenset({t["location_id"]}))
             shorts.append((t, got, need))
         else:
-            line_deltas.append({"b_id": t["order_line_id"], "b_a": -t["qty"], "b_p": got,
-                                "b_b": 0})
-    conn.execute(sa.update(pick_tasks).where(pick_tasks.c.id == sa.bindparam("b_id"))
-                 .values(picked_qty=sa.bindparam("b_qty"), movement_id=sa.bindparam("b_mv"),
-                         picked_by=user, picked_at=now), task_updates)
+            line_deltas.append({"id": t["order_line_id"], "a": -t["qty"], "p": got, "b": 0})
+    ls.executemany(conn, _TASK_PICKED, task_updates)
     if shorts:
         line_deltas += _handle_shorts(ctx, conn, shorts, out, now)
-    conn.execute(sa.update(order_lines).where(order_lines.c.id == sa.bindparam("b_id")).values(
-        allocated=order_lines.c.allocated + sa.bindparam("b_a"),
-        picked=order_lines.c.picked + sa.bindparam("b_p"),
-        backordered=order_lines.c.backordered + sa.bindparam("b_b")), line_deltas)
+    ls.executemany(conn, _LINE_PICKED, line_deltas)
     _advance(conn, {tasks[c.task_id]["order_id"] for c in todo},
              {tasks[c.task_id]["wave_id"] for c in todo}, now)
     return out
@@ -424,32 +437,47 @@ def _handle_shorts(ctx: Context, conn: Connection,
             {"location_id": x["location_id"], "lot": x["lot"], "qty": x["qty"]}
             for x in allocator.tasks if x["order_line_id"] == t["order_line_id"]]
         missing = t["qty"] - got
-        deltas.append({"b_id": t["order_line_id"], "b_a": -t["qty"] + n.got, "b_p": got,
-                       "b_b": missing - n.got})
+        deltas.append({"id": t["order_line_id"], "a": -t["qty"] + n.got, "p": got,
+                       "b": missing - n.got})
     return deltas
+
+
+_OPEN_TASK_OF_ORDER = (
+    sa.select(pick_tasks.c.id)
+    .where(pick_tasks.c.order_id == orders.c.id, pick_tasks.c.state == TaskState.OPEN.value)
+    .exists()
+)
+_ORDERS_ALL_PICKED = sa.select(orders.c.id, orders.c.state).where(
+    orders.c.id.in_(sa.bindparam("ids", expanding=True)), ~_OPEN_TASK_OF_ORDER)
+_ORDERS_PICKED = (
+    sa.update(orders).where(orders.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(state=OrderState.PICKED.value, updated_at=sa.bindparam("now"))
+)
+_WAVE_TASK_STATES = (
+    sa.select(waves.c.id, waves.c.state, pick_tasks.c.state)
+    .join(pick_tasks, pick_tasks.c.wave_id == waves.c.id)
+    .where(waves.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .group_by(waves.c.id, waves.c.state, pick_tasks.c.state)
+)
 
 
 def _advance(conn: Connection, order_ids: set[int], wave_ids: set[int], now: datetime) -> None:
     """Orders with no open task left are picked; waves follow their tasks."""
-    still_open = set(conn.execute(
-        sa.select(pick_tasks.c.order_id).where(pick_tasks.c.order_id.in_(order_ids),
-                                               pick_tasks.c.state == TaskState.OPEN.value)
-        .distinct()).scalars())
-    done = sorted(order_ids - still_open)
+    done = sorted(conn.execute(_ORDERS_ALL_PICKED, {"ids": sorted(order_ids)}).all())
     if done:
-        for oid, st in conn.execute(sa.select(orders.c.id, orders.c.state)
-                                    .where(orders.c.id.in_(done))).all():
+        for oid, st in done:
             check_transition(OrderState(st), OrderState.PICKED, oid)
-        conn.execute(sa.update(orders).where(orders.c.id.in_(done))
-                     .values(state=OrderState.PICKED.value, updated_at=now))
-    for wid in sorted(wave_ids):
-        current = WaveState(conn.execute(sa.select(waves.c.state).where(waves.c.id == wid))
-                            .scalar_one())
-        states = [TaskState(s) for s, in conn.execute(
-            sa.select(pick_tasks.c.state).where(pick_tasks.c.wave_id == wid).distinct())]
-        target = wave_state_after(states)
-        if target != current:
-            check_wave_transition(current, target, wid)
+        conn.execute(_ORDERS_PICKED, {"ids": [oid for oid, _ in done], "now": now})
+    current: dict[int, WaveState] = {}
+    states: dict[int, list[TaskState]] = defaultdict(list)
+    for wid, wave_state, task_state in conn.execute(_WAVE_TASK_STATES,
+                                                     {"ids": sorted(wave_ids)}):
+        current[wid] = WaveState(wave_state)
+        states[wid].append(TaskState(task_state))
+    for wid in sorted(current):
+        target = wave_state_after(states[wid])
+        if target != current[wid]:
+            check_wave_transition(current[wid], target, wid)
             conn.execute(sa.update(waves).where(waves.c.id == wid)
                          .values(state=target.value, updated_at=now))
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import numpy as np
@@ -146,7 +147,7 @@ def run_plan(
         extra = stocked_keys(conn, owner_ids, facility_id)
         hist = load_demand(conn, start=start, end=end, owner_ids=owner_ids,
                            facility_id=facility_id, extra_keys=extra)
-        inputs = load_inputs(conn, hist.keys, owner_ids, facility_id)
+        inputs = load_inputs(conn, hist.keys, owner_ids, facility_id, _midnight(start))
     timings = {"read": time.perf_counter() - clock}
     history = _trim(hist.demand, horizon)
     out: dict[str, np.ndarray] = {}
@@ -231,7 +232,7 @@ def simulate(
         start, end = history_window(today, history_days)
         hist = load_demand(conn, start=start, end=end, owner_ids=owner_ids,
                            facility_id=facility_id)
-        inputs = load_inputs(conn, hist.keys, owner_ids, facility_id)
+        inputs = load_inputs(conn, hist.keys, owner_ids, facility_id, _midnight(start))
     history = _trim(hist.demand, horizon + holdout_days)
     fit, actual = history[:, :-holdout_days], history[:, -holdout_days:]
     lead = np.ceil(inputs.supply.lead_time).astype(np.int64)
@@ -261,6 +262,11 @@ def simulate(
             "start": (end - timedelta(days=holdout_days)).isoformat(),
             "end": (end - timedelta(days=1)).isoformat(), "value_unit": "currency",
             "policies": results}
+
+
+def _midnight(day: date) -> datetime:
+    """Start of ``day`` (UTC): lead times are learned from POs of the history window."""
+    return datetime.combine(day, dtime(), UTC)
 
 
 def _iso(d: date | None) -> str | None:

@@ -131,7 +131,8 @@ class Plan:
             why["text"] = (
                 f"Forecast {why['forecast']['daily_mean']}/day ({why['forecast']['method']}, "
                 f"{why['forecast']['demand_class']}). Lead time {why['lead_time']['days']} ± "
-                f"{why['lead_time']['sd_days']} d: demand over it {why['lead_time_demand']} ± "
+                f"{why['lead_time']['sd_days']} d ({why['lead_time']['text']}): demand over it "
+                f"{why['lead_time_demand']} ± "
                 f"{why['lead_time_demand_sd']}; {self.service_level:.0%} service needs safety "
                 f"stock {why['safety_stock']}, reorder point {why['reorder_point']}. Position "
                 f"{why['position_at_order']} on {due} is at or below it: order up to "
@@ -186,9 +187,7 @@ class Plan:
                          "next_7_days": [_r(x, 1) for x in self.forecast[i, :7]],
                          "error_sd": _r(o["error_sd"][i]), "wape": _r(o["wape"][i], 3),
                          "mase": _r(o["mase"][i], 3), "bias": _r(o["bias"][i], 3)},
-            "lead_time": {"days": _r(inp.supply.lead_time[i]),
-                          "sd_days": _r(inp.supply.lead_time_sd[i]),
-                          "source": "supply_terms" if inp.has_terms[i] else "default"},
+            "lead_time": self._lead_time(i),
             "service_level": self.service_level, "z": _r(o["z"][i], 3),
             "review_period_days": self.review_period,
             "lead_time_demand": _r(o["lead_time_demand"][i]),
@@ -204,6 +203,21 @@ class Plan:
             "projected_stockout": stockout.isoformat() if stockout else None,
             "unit_cost_cents": _r(inp.supply.unit_cost[i], 0),
         }
+
+    def _lead_time(self, i: int) -> dict[str, Any]:
+        """The lead time used and where it came from: learned from n receipts, or configured."""
+        inp, learned = self.inputs, self.inputs.lead_times
+        receipts = int(learned.receipts[i]) if learned is not None else 0
+        if learned is not None and receipts:
+            source = learned.source_name(i)
+            basis = "item" if source == "item_receipts" else "all items of the supplier"
+            text = f"learned from {receipts} receipts ({basis} at this facility)"
+        else:
+            source = "supply_terms" if inp.has_terms[i] else "default"
+            text = ("configured in the supply terms" if inp.has_terms[i]
+                    else "configured default")
+        return {"days": _r(inp.supply.lead_time[i]), "sd_days": _r(inp.supply.lead_time_sd[i]),
+                "source": source, "receipts": receipts, "text": text}
 
     def _row(self, i: int, kind: SuggestionKind, qty: int, due: date, arrival: date | None,
              why: dict[str, Any], source_facility_id: int | None = None) -> dict[str, Any]:

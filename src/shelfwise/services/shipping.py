@@ -13,12 +13,13 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shelfwise.barcodes import Scan, ScanError, WrongItem, WrongLot, match_item_scan, parse_scan
+from shelfwise.barcodes import ScanError, WrongItem, WrongLot, match_item_scan, parse_scan
 from shelfwise.domain.billing import Activity
 from shelfwise.domain.carriers import (
     CarrierAdapter,
@@ -92,11 +93,36 @@ class _PackState:
     weights: dict[int, int]
 
 
+def _ids_in(column: Any) -> Any:
+    return column.in_(sa.bindparam("ids", expanding=True))
+
+
+_PACK_ORDERS = sa.select(orders.c.id, orders.c.owner_id, orders.c.facility_id,
+                         orders.c.number, orders.c.state).where(_ids_in(orders.c.id))
+_PACK_LINES = sa.select(order_lines.c.id, order_lines.c.order_id, order_lines.c.line_no,
+                        order_lines.c.item_id).where(_ids_in(order_lines.c.order_id))
+_PACK_GTINS = sa.select(item_gtins.c.item_id, item_gtins.c.owner_id, item_gtins.c.gtin).where(
+    _ids_in(item_gtins.c.item_id))
+_PICKED_QTY = (
+    sa.select(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot,
+              sa.func.sum(pick_tasks.c.picked_qty))
+    .where(_ids_in(pick_tasks.c.order_id))
+    .group_by(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot)
+)
+_PACKED_QTY = (
+    sa.select(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot,
+              sa.func.sum(carton_lines.c.qty))
+    .join(cartons, cartons.c.id == carton_lines.c.carton_id)
+    .where(_ids_in(cartons.c.order_id))
+    .group_by(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot)
+)
+
+
 def _pack_states(conn: Connection, order_ids: set[int], scope: Scope
                  ) -> dict[int, _PackState]:
     """What each order has picked and not yet packed, per line and lot (set-based)."""
     ids = sorted(order_ids)
-    found = {o.id: o for o in conn.execute(sa.select(orders).where(orders.c.id.in_(ids)))}
+    found = {o.id: o for o in conn.execute(_PACK_ORDERS, {"ids": ids})}
     for oid in ids:
         o = found.get(oid)
         if o is None or not _in_scope(scope, o.owner_id):
@@ -104,27 +130,16 @@ def _pack_states(conn: Connection, order_ids: set[int], scope: Scope
         if o.state != OrderState.PICKED.value:
             check_transition(OrderState(o.state), OrderState.PACKED, oid)
     lines: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for r in conn.execute(sa.select(order_lines).where(order_lines.c.order_id.in_(ids))):
-        lines[r.order_id][r.id] = dict(r._mapping)
-    item_ids = {ln["item_id"] for ls_ in lines.values() for ln in ls_.values()}
+    for r in ls.as_dicts(conn.execute(_PACK_LINES, {"ids": ids})):
+        lines[r["order_id"]][r["id"]] = r
+    item_ids = sorted({ln["item_id"] for ls_ in lines.values() for ln in ls_.values()})
     gtins: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for item_id, owner_id, g in conn.execute(
-            sa.select(item_gtins.c.item_id, item_gtins.c.owner_id, item_gtins.c.gtin)
-            .where(item_gtins.c.item_id.in_(item_ids))):
+    for item_id, owner_id, g in conn.execute(_PACK_GTINS, {"ids": item_ids}):
         gtins[(owner_id, item_id)].append(g)
     remaining: dict[int, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
-    for oid, lid, lot, q in conn.execute(
-            sa.select(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot,
-                      sa.func.sum(pick_tasks.c.picked_qty))
-            .where(pick_tasks.c.order_id.in_(ids))
-            .group_by(pick_tasks.c.order_id, pick_tasks.c.order_line_id, pick_tasks.c.lot)):
+    for oid, lid, lot, q in conn.execute(_PICKED_QTY, {"ids": ids}):
         remaining[oid][(lid, lot)] += int(q or 0)
-    for oid, lid, lot, q in conn.execute(
-            sa.select(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot,
-                      sa.func.sum(carton_lines.c.qty))
-            .join(cartons, cartons.c.id == carton_lines.c.carton_id)
-            .where(cartons.c.order_id.in_(ids))
-            .group_by(cartons.c.order_id, carton_lines.c.order_line_id, carton_lines.c.lot)):
+    for oid, lid, lot, q in conn.execute(_PACKED_QTY, {"ids": ids}):
         remaining[oid][(lid, lot)] -= int(q)
     exp: dict[tuple[int, str], Any] = {}
     if any(lot for rem in remaining.values() for _, lot in rem):
@@ -146,11 +161,12 @@ def _pack_states(conn: Connection, order_ids: set[int], scope: Scope
     return out
 
 
-def _place_scan(ctx: Context, st: _PackState, raw: str, parsed: dict[str, Scan]
-                ) -> tuple[int, str, int]:
-    """Which (line, lot) one scan packs, and how many units; a ScanError if none."""
-    scan = parsed.get(raw) or parse_scan(raw)
-    parsed[raw] = scan  # a packer scans the same label once per unit
+def _place_scan(st: _PackState, raw: str, today: date,
+                matched: set[tuple[str, int, str]]) -> tuple[int, str, int]:
+    """Which (line, lot) one scan packs, and how many units; a ScanError if none.
+    ``matched`` remembers (scan, line, lot) already checked against the line, since a
+    packer scans the same label once per unit and the check's answer cannot change."""
+    scan = parse_scan(raw)
     qty = scan.count or 1
     line_ids = st.by_gtin.get(scan.gtin14 or "", [])
     if not line_ids:
@@ -170,8 +186,10 @@ def _place_scan(ctx: Context, st: _PackState, raw: str, parsed: dict[str, Scan]
         else:
             raise WrongLot("several lots were picked for this item: scan the lot label")
         ln = st.lines[lid]
-        gtins = {g for g, ids in st.by_gtin.items() if lid in ids}
-        match_item_scan(scan, gtins, lot or None, st.expiry.get((lid, lot)), ctx.now().date())
+        if (raw, lid, lot) not in matched:
+            gtins = {g for g, ids in st.by_gtin.items() if lid in ids}
+            match_item_scan(scan, gtins, lot or None, st.expiry.get((lid, lot)), today)
+            matched.add((raw, lid, lot))
         if st.remaining[(lid, lot)] < qty:
             raise InvalidInput(f"only {st.remaining[(lid, lot)]} unit(s) of line "
                                f"{ln['line_no']} are left to pack", code="over_pack")
@@ -179,6 +197,14 @@ def _place_scan(ctx: Context, st: _PackState, raw: str, parsed: dict[str, Scan]
         return lid, lot, qty
     raise InvalidInput(f"every picked unit of {scan.gtin14} is already packed",
                        code="over_pack")
+
+
+_SET_SSCC = "UPDATE cartons SET sscc = :sscc WHERE id = :id"
+_INSERT_CARTON_LINE = ("INSERT INTO carton_lines (carton_id, order_line_id, item_id, lot, qty)"
+                       " VALUES (:carton_id, :order_line_id, :item_id, :lot, :qty)")
+_LINE_PACKED = "UPDATE order_lines SET packed = packed + :q WHERE id = :id"
+_CARTONS_SHIPPED = ("UPDATE cartons SET state = :shipped, shipment_id = :shipment_id"
+                    " WHERE order_id = :order_id AND state = :packed")
 
 
 def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scope = None,
@@ -193,7 +219,8 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
     def run(conn: Connection) -> list[dict[str, Any]]:
         states = _pack_states(conn, {r.order_id for r in requests}, scope)
         plans = []
-        parsed: dict[str, Scan] = {}
+        matched: set[tuple[str, int, str]] = set()
+        today = now.date()
         for req in requests:
             if req.weight_g is not None:
                 check_weight(req.weight_g)
@@ -203,7 +230,7 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
             units: dict[tuple[int, str], int] = defaultdict(int)
             for raw in req.scans:
                 try:
-                    lid, lot, q = _place_scan(ctx, st, raw, parsed)
+                    lid, lot, q = _place_scan(st, raw, today, matched)
                 except ScanError as e:
                     raise _PackRefusal(st, e, raw) from None
                 units[(lid, lot)] += q
@@ -211,20 +238,18 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
                 ((st.weights[st.lines[lid]["item_id"]], q) for (lid, _), q in units.items()),
                 CARTON_TARE_G)
             plans.append((req, st, units, weight))
-        cids = [r[0] for r in conn.execute(
-            sa.insert(cartons).returning(cartons.c.id, sort_by_parameter_order=True),
-            [{"order_id": req.order_id, "owner_id": st.order.owner_id, "weight_g": weight,
-              "state": CartonState.PACKED.value, "packed_by": user, "created_at": now}
-             for req, st, _, weight in plans])]
+        cids = ls.insert_ids(conn, cartons, [
+            {"order_id": req.order_id, "owner_id": st.order.owner_id, "weight_g": weight,
+             "state": CartonState.PACKED.value, "packed_by": user, "created_at": now}
+            for req, st, _, weight in plans])
         metering.record_in(conn, [
             metering.work_event(st.order.owner_id, st.order.facility_id,
                                 Activity.CARTONS_PACKED, "carton", cid, now)
             for cid, (_, st, _, _) in zip(cids, plans, strict=True)])
         ssccs = [make_sscc(prefix, cid) for cid in cids]
-        conn.execute(sa.update(cartons).where(cartons.c.id == sa.bindparam("b_id"))
-                     .values(sscc=sa.bindparam("b_sscc")),
-                     [{"b_id": c, "b_sscc": x} for c, x in zip(cids, ssccs, strict=True)])
-        conn.execute(sa.insert(carton_lines), [
+        ls.executemany(conn, _SET_SSCC,
+                       [{"id": c, "sscc": x} for c, x in zip(cids, ssccs, strict=True)])
+        ls.executemany(conn, _INSERT_CARTON_LINE, [
             {"carton_id": cid, "order_line_id": lid, "item_id": st.lines[lid]["item_id"],
              "lot": lot, "qty": q}
             for cid, (_, st, units, _) in zip(cids, plans, strict=True)
@@ -237,9 +262,8 @@ def pack_cartons(ctx: Context, requests: Sequence[CartonRequest], *, scope: Scop
         for _, _, units, _ in plans:
             for (lid, _), q in units.items():
                 packed[lid] += q
-        conn.execute(sa.update(order_lines).where(order_lines.c.id == sa.bindparam("b_id"))
-                     .values(packed=order_lines.c.packed + sa.bindparam("b_q")),
-                     [{"b_id": k, "b_q": v} for k, v in sorted(packed.items())])
+        ls.executemany(conn, _LINE_PACKED,
+                       [{"id": k, "q": v} for k, v in sorted(packed.items())])
         done = [oid for oid, st in states.items()
                 if all(q == 0 for q in st.remaining.values())]
         if done:
@@ -415,14 +439,10 @@ def _record_shipments(ctx: Context, conn: Connection, prep: dict[str, Any],
             "service": p["shipment"].service, "tracking_number": label.tracking_number,
             "cost_cents": cost, "label_format": label.format, "label": label.content,
             "movement_id": mv["movement_id"], "shipped_by": user, "created_at": now})
-    sids = [r[0] for r in conn.execute(
-        sa.insert(shipments).returning(shipments.c.id, sort_by_parameter_order=True),
-        ship_rows)]
-    conn.execute(sa.update(cartons).where(cartons.c.order_id == sa.bindparam("b_oid"),
-                                          cartons.c.state == CartonState.PACKED.value)
-                 .values(state=CartonState.SHIPPED.value, shipment_id=sa.bindparam("b_sid")),
-                 [{"b_oid": p["order"].id, "b_sid": sid} for p, sid in zip(todo, sids,
-                                                                           strict=True)])
+    sids = ls.insert_ids(conn, shipments, ship_rows)
+    ls.executemany(conn, _CARTONS_SHIPPED, [
+        {"order_id": p["order"].id, "shipment_id": sid, "packed": CartonState.PACKED.value,
+         "shipped": CartonState.SHIPPED.value} for p, sid in zip(todo, sids, strict=True)])
     for p, sid, row in zip(todo, sids, ship_rows, strict=True):
         out[p["order"].id] = _shipment_out({"id": sid, **row}) | {"replayed": False}
     conn.execute(sa.update(order_lines).where(order_lines.c.order_id.in_(oids))

@@ -183,16 +183,16 @@ def _on_hand_now(conn: Connection, owner_ids, facility_id) -> list[tuple]:
 
 
 def key_index(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Row number in ``keys`` (unique [n, 3]) of each row of ``rows``; -1 if absent.
+    """Row number in ``keys`` (unique [n, k]) of each row of ``rows``; -1 if absent.
 
-    Each column is ranked among the values present, and the three ranks combine into one
+    Each column is ranked among the values present, and the k ranks combine into one
     integer code, so matching is a 1-D sort instead of a row-wise one.
     """
     if not len(rows) or not len(keys):
         return np.full(len(rows), -1, dtype=np.int64)
     both = np.concatenate([np.asarray(keys), np.asarray(rows)]).astype(np.int64)
     code = np.zeros(len(both), dtype=np.int64)
-    for col in range(3):
+    for col in range(both.shape[1]):
         values, rank = np.unique(both[:, col], return_inverse=True)
         code = code * len(values) + rank.reshape(-1)
     key_codes, row_codes = code[:len(keys)], code[len(keys):]

@@ -9,15 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shelfwise.domain.planning import accuracy, averages, intermittent, smoothing
-from shelfwise.domain.planning.backtest import backtest_origins
+from shelfwise.domain.planning import (
+    accuracy,
+    averages,
+    decomposed,
+    intermittent,
+    regression,
+    smoothing,
+)
+from shelfwise.domain.planning.backtest import Selection, backtest_origins
 from shelfwise.domain.planning.classify import (
     DEMAND_CLASSES,
     classify_demand,
     demand_intervals,
+    selling_pattern,
     size_variation,
 )
-from shelfwise.domain.planning.forecast import forecast_panel
+from shelfwise.domain.planning.forecast import FAMILIES, forecast_panel
 
 WEEK = np.array([12.0, 10.0, 10.0, 11.0, 14.0, 30.0, 25.0])  # a shop's Monday..Sunday
 
@@ -192,12 +200,13 @@ def test_adida_and_imapa_forecast_a_regular_sale_as_its_rate():
     assert 1.0 < imapa[0, 0, 0, 0] < 3.0
 
 
-def test_sparse_series_never_get_a_trend_or_season_and_dense_ones_never_imapa():
+def test_sparse_series_never_get_a_season_or_an_unshrunk_trend_and_dense_ones_never_imapa():
     rng = np.random.default_rng(5)
     sparse = (rng.random(364) < 0.1) * rng.integers(1, 4, 364)
     dense = weekly(52) + rng.normal(0, 1.0, 364)
     result = forecast_panel(np.stack([sparse, dense]).astype(np.float32), 14, 7, combine=1)
-    sparse_ok = {"moving_average", "ses", "ses_fit", "croston", "sba", "tsb", "adida", "imapa"}
+    sparse_ok = {"moving_average", "ses", "ses_fit", "croston", "sba", "tsb", "adida", "imapa",
+                 "shrunk_trend"}
     assert result.chosen_methods()[0] in sparse_ok
     assert result.chosen_methods()[1] not in {"adida", "imapa"}
 
@@ -213,3 +222,88 @@ def test_fill_rate_safety_grows_with_the_target_and_covers_a_persistent_lag():
     high = result.fill_rate_safety(4, 0.99)
     assert np.all(high > low)
     assert high[1] > 0  # a rising series is under-forecast: stock must cover the lag
+
+
+def test_no_method_looks_past_its_origin():
+    """Changing every sale after a backtest origin changes nothing forecast from it."""
+    rng = np.random.default_rng(21)
+    days = 420
+    panel = np.stack([
+        rng.poisson(np.tile(WEEK, 60)[:days]),
+        rng.poisson(np.linspace(4, 30, days)),
+        (rng.random(days) < 0.2) * rng.integers(1, 5, days),
+    ]).astype(np.float32)
+    y = time_major(*panel)
+    origins = [*backtest_origins(days, 14, 8, 14), days]
+    later = y.copy()
+    later[origins[0]:] = rng.poisson(50, later[origins[0]:].shape)
+    for family in FAMILIES:
+        if not family.names or family.names == ("ets",):
+            continue
+        before = family.run(y, origins, 14, 7)
+        after = family.run(later, origins, 14, 7)
+        for first, second in zip(before, after, strict=True):
+            np.testing.assert_allclose(first[0], second[0], rtol=1e-5, atol=1e-4,
+                                       err_msg=str(family.names))
+        for offset, fit in getattr(before, "fits", {}).items():
+            np.testing.assert_allclose(fit[0], after.fits[offset][0], rtol=1e-5,
+                                       err_msg=str(family.names))
+
+
+def test_profile_methods_keep_a_weekly_shape_on_a_moving_level():
+    rng = np.random.default_rng(4)
+    days = 364
+    shape = WEEK / WEEK.mean()
+    level = np.linspace(20, 40, days)
+    sales = rng.poisson(level * np.tile(shape, 52)).astype(np.float32)
+    y = time_major(sales)
+    ((smoothed, fit),) = decomposed.profile_smoothing(y, [days], 14, [0.05, 0.2], 7)
+    assert fit.shape == (1, 2, 1)
+    factors = decomposed.profile(y, days, 7, 104)[:, 0]
+    np.testing.assert_allclose(factors, shape[np.arange(7)], rtol=0.08)
+    trend = decomposed.profile_trend(y, [days], 14, [182], 7)[0, 0, 0]
+    truth = np.linspace(20, 40, days + 14)[days:] * np.tile(shape, 2)
+    assert np.abs(trend - truth).mean() < 0.06 * truth.mean()
+    # smoothing lags a rising level, the line does not
+    assert np.abs(trend - truth).mean() < np.abs(smoothed[0, 1, 0] - truth).mean()
+
+
+def test_shrunk_trend_keeps_a_clear_drift_and_drops_one_noise_explains():
+    rng = np.random.default_rng(8)
+    days = 700
+    fading = (rng.random(days) < np.linspace(0.4, 0.05, days)) * 3.0
+    steady = (rng.random(days) < 0.2) * 3.0
+    out = regression.shrunk_trend(time_major(fading, steady), [days], 28)[0, 0]
+    assert out[0, 0] < 0.5 * fading.mean()  # the fading item's rate is far below its mean
+    assert out[0, -1] < out[0, 0]
+    assert abs(out[1, -1] - out[1, 0]) < 0.02  # no drift invented
+    assert abs(out[1, 0] - steady.mean()) < 0.1
+
+
+def test_half_the_forecast_comes_from_the_in_sample_choice():
+    actual = np.full((2, 3, 4), 10.0, dtype=np.float32)  # [folds, series, horizon]
+    selection = Selection(actual, 4)
+
+    def flat(values: list[float]) -> np.ndarray:  # [origins, G=1, series, 1]
+        return np.tile(np.asarray(values, dtype=np.float32)[None, None, :, None], (3, 1, 1, 1))
+
+    selection.offer(0, flat([10, 10, 10]))  # best by the backtest everywhere
+    selection.offer(1, flat([11, 11, 11]))
+    selection.offer(2, flat([20, 30, 40]))  # the in-sample choice, say
+    chosen = selection.choose(2, anchors=np.array([2, 2, -1]), share=0.5)
+    np.testing.assert_allclose(chosen["forecast"][:, 0], [15.25, 20.25, 10.5])
+    np.testing.assert_allclose(chosen["errors"][0, :, 0], [-5.25, -10.25, -0.5])
+    assert chosen["method"].tolist() == [0, 0, 0]  # named after the backtest's best
+
+
+def test_a_slow_seller_closed_on_weekends_is_seasonal_not_intermittent():
+    rng = np.random.default_rng(6)
+    days = 364
+    weekdays = np.tile([1, 1, 1, 1, 1, 0, 0], 52).astype(bool)
+    closed_weekends = np.where(weekdays & (rng.random(days) < 0.7), rng.integers(1, 3, days), 0)
+    random_days = np.where(rng.random(days) < 0.5, rng.integers(1, 3, days), 0)
+    panel = np.stack([closed_weekends, random_days]).astype(np.float32)
+    assert (classify_demand(panel) >= 2).all()  # both look intermittent by ADI
+    assert selling_pattern(panel, 7).tolist() == [True, False]
+    result = forecast_panel(panel, 14, 7)
+    assert result.forecast[0, [5, 6]].max() < 0.3 * result.forecast[0, :5].mean()

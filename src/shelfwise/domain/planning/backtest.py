@@ -10,8 +10,9 @@ Candidates are offered one method at a time and only the running best is kept, s
 stays at one method's forecasts however many methods compete.
 
 Akaike's criterion on the in-sample one-step fit complements the backtest: it picks an
-ETS-style model per origin (``choose_by_criterion``) and rules out a trend or weekly
-shape that the fit does not support (``unsupported_structure``).
+ETS-style model per origin (``choose_by_criterion``), which ``Selection.choose`` can
+average with the backtest's choice, and rules out a trend or weekly shape that the fit
+does not support (``unsupported_structure``).
 """
 
 from __future__ import annotations
@@ -75,11 +76,15 @@ class Selection:
             score = (second - 2 * level * first + level * level).mean(axis=0)
             best = np.argmin(score, axis=0)
             picked = actual - forecasts[:folds, best, columns]
-        else:
-            errors = actual[:, None] - forecasts[:folds]
-            score = np.square(errors).mean(axis=(0, 3), dtype=np.float64)
+        else:  # fold by fold: no [folds, G, series, horizon] temporary
+            total = np.zeros(forecasts.shape[1:3])
+            errors = np.empty(forecasts.shape[1:], dtype=F32)
+            for fold in range(folds):
+                np.subtract(actual[fold][None], forecasts[fold], out=errors)
+                total += np.einsum("gsh,gsh->gs", errors, errors)
+            score = total / (folds * horizon)
             best = np.argmin(score, axis=0)
-            picked = np.broadcast_to(errors[:, best, columns], (folds, columns.size, horizon))
+            picked = actual - forecasts[:folds, best, columns]
         final = np.broadcast_to(forecasts[-1][best, columns], (columns.size, horizon))
         self.methods.append(method)
         if rows is None:
@@ -117,20 +122,36 @@ class Selection:
             if method in methods:
                 self.scores[index] = np.where(rows, np.inf, self.scores[index])
 
-    def choose(self, top: int = 1) -> dict[str, np.ndarray]:
+    def choose(
+        self, top: int = 1, anchors: np.ndarray | None = None, share: float = 0.5
+    ) -> dict[str, np.ndarray]:
         """Forecast, backtest errors and score of the choice; the best method and its grid point.
 
-        Ties go to the method offered first, so offer simple methods first.
+        With ``anchors`` (a method code per series, -1 for none), each series whose anchor
+        was offered for it gets ``share`` of the anchor's forecast and the rest from the
+        ``top`` average: two ways of choosing (an information criterion on the whole
+        history, and the backtest) averaged. Ties go to the method offered first, so
+        offer simple methods first.
         """
         scores = np.stack(self.scores)
         series = scores.shape[1]
         ranked = np.argsort(scores, axis=0, kind="stable")[: max(1, min(top, len(self.scores)))]
         columns = np.arange(series)
-        forecasts = np.stack(self.forecasts)
-        errors = np.stack(self.errors, axis=1)
-        weights = self._weights(scores[ranked, columns])
-        forecast = (forecasts[ranked, columns] * weights[:, :, None]).sum(axis=0)
-        chosen_errors = (errors[:, ranked, columns] * weights[None, :, :, None]).sum(axis=1)
+        # each method's weight per series (zero outside its top), then one pass per method
+        weights = np.zeros(scores.shape, dtype=F32)
+        weights[ranked, columns] = self._weights(scores[ranked, columns])
+        if anchors is not None:
+            index = {method: i for i, method in enumerate(self.methods)}
+            where = np.array([index.get(int(code), -1) for code in anchors])
+            offered = where >= 0
+            offered[offered] = np.isfinite(scores[where[offered], columns[offered]])
+            weights *= np.where(offered, F32(1 - share), F32(1))
+            weights[where[offered], columns[offered]] += F32(share)
+        forecast = np.zeros_like(self.forecasts[0])
+        chosen_errors = np.zeros_like(self.errors[0])
+        for index in np.flatnonzero(weights.any(axis=1)):
+            forecast += weights[index][:, None] * self.forecasts[index]
+            chosen_errors += weights[index][None, :, None] * self.errors[index]
         best = ranked[0]
         return {
             "forecast": forecast,
@@ -149,7 +170,14 @@ class Selection:
 
 
 # Free parameters of each fitted family (smoothing weights and starting states), for AIC.
-FIT_PARAMETERS = {"ses": 2, "holt": 4, "holt_winters": 9, "seasonal_factors": 9}
+FIT_PARAMETERS = {
+    "ses": 2,
+    "holt": 4,
+    "holt_winters": 9,
+    "seasonal_factors": 9,
+    "profile_ses": 8,
+    "ses_drift": 9,
+}
 
 
 def _aic(sse: np.ndarray, periods: int, name: str) -> np.ndarray:
@@ -192,7 +220,9 @@ def unsupported_structure(fits: dict[str, np.ndarray], periods: int) -> dict[str
 
     flat = aic("ses")
     out = {}
-    seasonal = [aic(name) for name in ("holt_winters", "seasonal_factors") if name in fits]
+    seasonal = [
+        aic(name) for name in ("holt_winters", "seasonal_factors", "profile_ses") if name in fits
+    ]
     if seasonal:
         out["season"] = np.minimum.reduce(seasonal) >= flat
     if "holt" in fits:

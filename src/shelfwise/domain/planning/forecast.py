@@ -8,15 +8,31 @@ so safety stock rests on how wrong the forecasts actually were rather than on a 
 assumptions (``fill_rate_safety`` turns them into stock for a fill-rate target).
 
 Which methods may compete depends on the series: intermittent and lumpy ones get the
-level and Croston-type methods plus ADIDA/IMAPA (temporal aggregation), never a trend or
-weekly shape; for the others a weekly shape (trend) is kept only where Akaike's criterion
-on the in-sample fit of the seasonal (Holt) family beats SES. Smoothing families offer
-two candidates each: the grid point the backtest prefers, and the one the in-sample
-one-step fit prefers at each origin (as ETS estimation would choose).
+level and Croston-type methods plus ADIDA/IMAPA (temporal aggregation) and a long trend
+line whose slope is shrunk by its own t-statistic, never a weekly shape (unless their
+zeros keep to some weekdays: ``classify.selling_pattern``); for the others a weekly
+shape (trend) is kept only where Akaike's criterion on the in-sample fit of a seasonal
+(Holt) family beats SES. Besides ETS-style smoothing (SES, damped Holt, additive and
+multiplicative Holt-Winters), dense series get a long-run weekly profile with smoothing
+of the adjusted level, with and without drift (``decomposed``), and trend lines.
+
+A smoothing family competes with the grid point its in-sample one-step fit prefers at
+each origin (as ETS estimation would choose), not the one the backtest prefers: a grid
+point picked by a few folds of out-of-sample error is picked as much for its luck on
+them (the grid-chosen forecasts stay in ``method_names`` but are never chosen). Methods
+without an in-sample fit (moving averages, trend lines, Croston-type) are ranked at
+their best grid point.
+
+Two ways of choosing are averaged, because each alone is noisy in its own way: the
+mean of the ``combine`` methods the backtest ranks best (a few folds of out-of-sample
+error), and the in-sample choice, which rests on the whole history: the ETS-style model
+with the least AIC for dense series (``ets``), the shrunk trend line (which keeps or
+drops its slope on the evidence) for sparse ones.
 
 Work is done in blocks of series (optionally on several threads: numpy releases the
 GIL inside array operations); within a block every operation covers all its series, and
 the only Python loops are over time steps, methods and origins, never over series.
+No method sees data after the origin it forecasts from (the unit tests check it).
 """
 
 from __future__ import annotations
@@ -24,11 +40,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
-from shelfwise.domain.planning import averages, intermittent, regression, smoothing
+from shelfwise.domain.planning import averages, decomposed, intermittent, regression, smoothing
 from shelfwise.domain.planning.accuracy import in_sample_scale
 from shelfwise.domain.planning.backtest import (
     Selection,
@@ -37,7 +52,8 @@ from shelfwise.domain.planning.backtest import (
     choose_by_criterion,
     unsupported_structure,
 )
-from shelfwise.domain.planning.classify import INTERMITTENT, classify_demand
+from shelfwise.domain.planning.classify import INTERMITTENT, classify_demand, selling_pattern
+from shelfwise.domain.planning.forecast_result import ForecastResult
 from shelfwise.domain.planning.smoothing import F32
 
 Runner = Callable[[np.ndarray, list[int], int, int], tuple[np.ndarray, ...]]
@@ -67,9 +83,10 @@ def _labels(**columns: Sequence[float]) -> tuple[str, ...]:
 
 FIT_GRID = ("parameters by in-sample fit",)
 # A backtest of fewer periods than this cannot rank methods for sparse series (a few
-# sales decide it): they get the plain mean of SHORT_SPARSE, both fitted in-sample.
+# sales decide it): they get the plain mean of SHORT_SPARSE, each fitted in-sample (a
+# level, a temporally aggregated level, and a line whose slope must beat its noise).
 SHORT_BACKTEST = 100
-SHORT_SPARSE = ("ses_fit", "imapa")
+SHORT_SPARSE = ("ses_fit", "imapa", "shrunk_trend")
 MA_WINDOWS = (7, 14, 28, 56, 112, 364)
 SEASONAL_COUNTS = (1, 2, 4, 8, 13)
 SES_ALPHA = (0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.35, 0.5)
@@ -84,6 +101,9 @@ HWM_ALPHA = (0.03, 0.1, 0.25, 0.03, 0.1, 0.25, 0.05, 0.1, 0.05, 0.1, 0.01, 0.02,
 HWM_GAMMA = (0.02, 0.02, 0.02, 0.08, 0.08, 0.08, 0.02, 0.02, 0.08, 0.08, 0.005, 0.005, 0.005, 0.02)
 HWM_BETA = (0.0,) * 6 + (0.002, 0.005, 0.002, 0.005) + (0.0,) * 4
 TREND_WINDOWS = (56, 91, 182, 364)
+PROFILE_ALPHA = (0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.15)
+PROFILE_WINDOWS = (182, 364, 546)
+DRIFT_WINDOW = 364
 CROSTON_ALPHA = (0.05, 0.1, 0.2, 0.3)
 TSB_SIZE = (0.05, 0.1, 0.2, 0.1, 0.3, 0.05)
 TSB_PROBABILITY = (0.02, 0.05, 0.1, 0.02, 0.05, 0.1)
@@ -91,16 +111,23 @@ AGGREGATE_ALPHA = (0.1, 0.15, 0.2, 0.25, 0.3)
 
 
 class Fitted(tuple):
-    """A family's forecasts, carrying ``fit``: each series' least in-sample squared error."""
+    """A family's forecasts, pairs of (grid, grid point each origin's fit prefers).
 
-    fit: np.ndarray  # [origins, series]
+    ``fits[k]`` is the least in-sample squared error ``[origins, series]`` of the grid
+    whose forecasts are at position ``k`` (the fit-chosen ones at ``k + 1``).
+    """
+
+    fits: dict[int, np.ndarray]
 
 
-def _with_fit(result: tuple[np.ndarray, np.ndarray]) -> Fitted:
-    """A grid's forecasts, and those of the grid point each origin's in-sample fit prefers."""
-    forecasts, fit = result
-    out = Fitted((forecasts, smoothing.best_fit(forecasts, fit)))
-    out.fit = fit.min(axis=1)
+def _with_fit(*results: tuple[np.ndarray, np.ndarray]) -> Fitted:
+    """Each grid's forecasts, and those of the grid point each origin's in-sample fit prefers."""
+    out = Fitted(
+        values
+        for forecasts, fit in results
+        for values in (forecasts, smoothing.best_fit(forecasts, fit))
+    )
+    out.fits = {2 * k: fit.min(axis=1) for k, (_, fit) in enumerate(results)}
     return out
 
 
@@ -172,6 +199,28 @@ FAMILIES: tuple[Family, ...] = (
         demand="dense",
     ),
     Family(
+        ("profile_ses", "profile_ses_fit", "ses_drift", "ses_drift_fit"),
+        (_labels(alpha=PROFILE_ALPHA), FIT_GRID) * 2,
+        lambda y, origins, h, m: _with_fit(
+            *decomposed.profile_smoothing(y, origins, h, PROFILE_ALPHA, m, drift=DRIFT_WINDOW)
+        ),
+        seasonal=True,
+        demand="dense",
+    ),
+    Family(
+        ("profile_trend",),
+        (_labels(window=PROFILE_WINDOWS),),
+        lambda y, origins, h, m: (decomposed.profile_trend(y, origins, h, PROFILE_WINDOWS, m),),
+        seasonal=True,
+        demand="dense",
+    ),
+    Family(
+        ("shrunk_trend",),
+        (("window=728,slope shrunk by its t",),),
+        lambda y, origins, h, m: (regression.shrunk_trend(y, origins, h),),
+        demand="sparse",
+    ),
+    Family(
         ("croston", "sba"),
         (_labels(alpha=CROSTON_ALPHA),) * 2,
         lambda y, origins, h, m: intermittent.croston(y, origins, CROSTON_ALPHA),
@@ -200,119 +249,6 @@ def method_names(families: Sequence[Family] = FAMILIES) -> tuple[str, ...]:
     return tuple(name for family in families for name in family.names)
 
 
-@dataclass(frozen=True)
-class ForecastResult:
-    """Forecasts of a panel and the evidence behind them, all indexed by series.
-
-    ``backtest_errors`` are actual minus forecast of the chosen candidate at each backtest
-    origin ``[folds, series, horizon]``; ``error_sd`` is their root mean square per series
-    and horizon (pooled over neighbouring horizons, since a few folds alone are noisy).
-    When several methods are averaged, ``method``/``parameter`` name the best-ranked one
-    and the errors are those of the average.
-    """
-
-    forecast: np.ndarray
-    method: np.ndarray
-    parameter: np.ndarray
-    demand_class: np.ndarray
-    backtest_errors: np.ndarray
-    backtest_mse: np.ndarray
-    backtest_rmsse: np.ndarray
-    error_sd: np.ndarray
-    method_names: tuple[str, ...]
-    parameter_grids: tuple[tuple[str, ...], ...]
-
-    def chosen_methods(self) -> np.ndarray:
-        """Method name of each series."""
-        return np.asarray(self.method_names)[self.method]
-
-    def chosen_parameters(self, series: int) -> str:
-        """Parameter label of one series' chosen method, e.g. ``alpha=0.1``."""
-        return self.parameter_grids[self.method[series]][self.parameter[series]]
-
-    def quantiles(self, levels: Sequence[float]) -> np.ndarray:
-        """Forecast quantiles ``[series, horizon, len(levels)]`` (normal on the empirical sd)."""
-        z = np.asarray([NormalDist().inv_cdf(level) for level in levels], dtype=F32)
-        values = self.forecast[:, :, None] + self.error_sd[:, :, None] * z
-        return np.maximum(values, 0)
-
-    def lead_time_sd(self, periods: int) -> np.ndarray:
-        """Spread of the error of demand summed over ``periods`` consecutive periods.
-
-        Root mean square, over every fold and every window of that length inside the
-        horizon, of the summed backtest errors: it keeps the correlation between the
-        errors of neighbouring days that a sqrt(L) * sd rule ignores.
-        """
-        horizon = self.backtest_errors.shape[2]
-        length = max(1, min(periods, horizon))
-        summed = _window_sums(self.backtest_errors, length)
-        return np.sqrt(np.square(summed, dtype=np.float64).mean(axis=(0, 2))).astype(F32)
-
-    def fill_rate_safety(
-        self, periods: int, target: float, optimism: float | None = None
-    ) -> np.ndarray:
-        """Safety stock per series for a base-stock level over ``periods`` to meet a fill rate.
-
-        Loss-function rule: choose ``s`` with expected units short per period, E[(E - s)+]
-        for E the error of demand summed over ``periods``, equal to ``(1 - target)`` times
-        the mean forecast demand per period. E comes from the backtest, not from a normal
-        curve: each series keeps its own mean error (a lag behind a trend persists), and
-        the shape around it is pooled over every series of the same demand class after
-        dividing by each one's spread (so skewed, Poisson-like or lumpy errors keep their
-        shape and a tail rests on many series, not one series' few folds). The spread is
-        widened by ``optimism`` (default ``1 + 0.6 / sqrt(folds)``): the chosen method is
-        the one whose backtest errors were smallest, so they understate its errors to come,
-        and the fewer the folds the less the spread itself is known.
-        """
-        horizon = self.backtest_errors.shape[2]
-        length = max(1, min(periods, horizon))
-        summed = _window_sums(self.backtest_errors, length)
-        bias = summed.mean(axis=(0, 2))
-        spread = np.sqrt(np.square(summed - bias[None, :, None]).mean(axis=(0, 2)))
-        del summed
-        mean = np.maximum(self.forecast.mean(axis=1, dtype=np.float64), 0.0)
-        if optimism is None:
-            optimism = 1 + OPTIMISM / np.sqrt(self.backtest_errors.shape[0])
-        safety = bias.copy()
-        for code in np.unique(self.demand_class):
-            rows = np.flatnonzero((self.demand_class == code) & (spread > 0))
-            if rows.size == 0:
-                continue
-            grid, loss = _pooled_loss(self.backtest_errors, rows, length, bias[rows], spread[rows])
-            sigma = spread[rows] * optimism
-            z = np.interp((1 - target) * mean[rows] / sigma, loss[::-1], grid[::-1])
-            safety[rows] += z * sigma
-        return safety
-
-
-OPTIMISM = 0.6
-LOSS_GRID = np.linspace(-4.0, 8.0, 601)
-LOSS_SAMPLE = 400_000
-
-
-def _pooled_loss(
-    errors: np.ndarray, rows: np.ndarray, length: int, bias: np.ndarray, spread: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Standardised loss E[(u - z)+] on a grid of z, over the summed errors of ``rows``."""
-    step = max(1, -(-rows.size * errors.shape[0] * (errors.shape[2] - length + 1) // LOSS_SAMPLE))
-    picked = rows[::step]
-    summed = _window_sums(errors[:, picked], length)
-    summed = (summed - bias[::step][None, :, None]) / spread[::step][None, :, None]
-    values = np.sort(summed.ravel())
-    tail = np.cumsum(values[::-1])[::-1]  # tail[i] = sum of values[i:]
-    above = np.searchsorted(values, LOSS_GRID, side="right")
-    count = values.size
-    totals = np.where(above < count, tail[np.minimum(above, count - 1)], 0.0)
-    loss = (totals - (count - above) * LOSS_GRID) / count
-    return LOSS_GRID, np.maximum.accumulate(loss[::-1])[::-1]
-
-
-def _window_sums(values: np.ndarray, length: int) -> np.ndarray:
-    cumulative = np.cumsum(values, axis=-1, dtype=np.float64)
-    cumulative = np.concatenate([np.zeros_like(cumulative[..., :1]), cumulative], axis=-1)
-    return cumulative[..., length:] - cumulative[..., :-length]
-
-
 def forecast_panel(
     history: np.ndarray,
     horizon: int,
@@ -321,6 +257,7 @@ def forecast_panel(
     folds: int = 8,
     families: Sequence[Family] = FAMILIES,
     combine: int = 3,
+    anchor_share: float = 0.5,
     block_size: int = 4096,
     workers: int = 1,
 ) -> ForecastResult:
@@ -328,8 +265,9 @@ def forecast_panel(
 
     ``season`` is the seasonal period (7 for weekly pattern in daily data, 12 for monthly
     data, 1 for none); ``folds`` backtest origins spaced ``horizon`` apart rank the
-    methods of each series, and the forecast is the mean of its ``combine`` best (1 =
-    the single best). ``workers`` threads share the blocks of ``block_size`` series.
+    methods of each series; the forecast is ``anchor_share`` of the in-sample choice
+    plus the rest from the mean of its ``combine`` best (1 = the single best; share 0 =
+    the backtest alone). ``workers`` threads share the blocks of ``block_size`` series.
     History must be complete (no NaN) and non-negative.
     """
     series, periods = history.shape
@@ -351,7 +289,10 @@ def forecast_panel(
 
     def work(start: int) -> None:
         stop = min(series, start + block_size)
-        _forecast_block(history[start:stop], horizon, season, folds, families, combine, out, start)
+        _forecast_block(
+            history[start:stop], horizon, season, folds, families, (combine, anchor_share), out,
+            start,
+        )
 
     starts = range(0, series, block_size)
     if workers > 1 and series > block_size:
@@ -377,7 +318,7 @@ def _forecast_block(
     season: int,
     folds: int,
     families: Sequence[Family],
-    combine: int,
+    combination: tuple[int, float],
     out: dict[str, np.ndarray],
     start: int,
 ) -> None:
@@ -387,29 +328,37 @@ def _forecast_block(
     origins = backtest_origins(periods, horizon, folds, _min_train(season))
     selection = Selection(actual_windows(y, origins, horizon), horizon)
     demand_class = classify_demand(block)
-    sparse = demand_class >= INTERMITTENT
+    # sparse: trend and weekly shape cannot be estimated, unless its zeros keep to weekdays
+    sparse = (demand_class >= INTERMITTENT) & ~selling_pattern(block, season)
     eligible = {"all": None, "dense": ~sparse, "sparse": sparse}
     code = 0
     fits: dict[str, np.ndarray] = {}
     best: dict[str, np.ndarray] = {}
     codes: dict[str, int] = {}
+    parts: dict[str, np.ndarray] = {}  # the block's columns each kind of family runs on
     series = block.shape[0]
     for family in families:
         usable = not family.seasonal or (season > 1 and origins[0] >= 2 * season)
         rows = eligible[family.demand]
         if usable and (rows is None or rows.any()):
-            part = y if rows is None or rows.all() else np.ascontiguousarray(y[:, rows])
+            if family.demand not in parts:
+                parts[family.demand] = (
+                    y if rows is None or rows.all() else np.ascontiguousarray(y[:, rows])
+                )
+            part = parts[family.demand]
             forecasts = family.run(part, [*origins, periods], horizon, season)
+            grids = forecasts.fits if isinstance(forecasts, Fitted) else {}
             for offset, values in enumerate(forecasts):
-                selection.offer(code + offset, values, rows)
                 codes[family.names[offset]] = code + offset
-            if isinstance(forecasts, Fitted):
-                where = slice(None) if rows is None else rows
-                name = family.names[0]
+                if offset not in grids:  # a fitted grid is ranked by its fitted twin only
+                    selection.offer(code + offset, values, rows)
+            where = slice(None) if rows is None else rows
+            for offset, fit in grids.items():
+                name = family.names[offset]
                 fits[name] = np.full((len(origins) + 1, series), np.inf, dtype=F32)
-                fits[name][:, where] = forecasts.fit
+                fits[name][:, where] = fit
                 best[name] = np.zeros((len(origins) + 1, 1, series, horizon), dtype=F32)
-                best[name][:, :, where] = forecasts[1]
+                best[name][:, :, where] = forecasts[offset + 1]
         if family.names == ("ets",) and fits and eligible["dense"].any():
             values = choose_by_criterion(fits, best, [*origins, periods])
             dense = eligible["dense"]
@@ -422,7 +371,11 @@ def _forecast_block(
             selection.exclude(
                 [codes[name] for name in names if name in codes], unsupported[structure]
             )
-    chosen = selection.choose(combine)
+    combine, anchor_share = combination
+    # the in-sample choice: ETS by AIC where trend and season can be fitted, else the
+    # shrunk trend line (a level unless the slope stands out from the noise)
+    anchors = np.where(sparse, codes.get("shrunk_trend", -1), codes.get("ets", -1))
+    chosen = selection.choose(combine, anchors, anchor_share)
     if len(origins) * horizon < SHORT_BACKTEST and all(name in codes for name in SHORT_SPARSE):
         selection.average(chosen, [codes[name] for name in SHORT_SPARSE], sparse)
     out["forecast"][start:stop] = chosen["forecast"]
