@@ -4,6 +4,7 @@ by Playwright. Skipped when Playwright or /usr/bin/chromium is missing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -80,19 +81,8 @@ def live(tmp_path: Path, sqlite_template: Path, browser: Browser) -> Iterator[Li
     app = create_app(ctx)
     if not _has_web_routes(app):
         install_web(app)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield Live(f"http://127.0.0.1:{port}", ctx, world)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield Live(url, ctx, world)
     engine.dispose()
 
 
@@ -132,3 +122,23 @@ def scan(page: Page, *values: str) -> None:
     for v in values:
         page.keyboard.type(v)
         page.keyboard.press("Enter")
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free port in a thread for as long as the block runs; its URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from shelfwise.api.app import create_app
@@ -27,7 +24,7 @@ from tests.api.access_helpers import (  # noqa: F401  (cheap_hashing is a fixtur
     cheap_hashing,
     make_user,
 )
-from tests.browser.conftest import DESKTOP, PHONE, _free_port, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, serving
 from tests.conftest import FakeClock
 from tests.web.portal_world import Tenants, build_tenants
 
@@ -55,20 +52,8 @@ def portal(tmp_path: Path, sqlite_template: Path, browser: Browser,
                                    rate_limit_burst=100_000, rate_limit_per_minute=100_000))
     make_user(ctx, "acme-portal", "client", [tenants.w.owner])
     make_user(ctx, "nordic-portal", "client", [tenants.w.other_owner])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield Portal(f"http://127.0.0.1:{port}", ctx, tenants)
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(ctx)) as url:
+        yield Portal(url, ctx, tenants)
     engine.dispose()
 
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from shelfwise.api.app import create_app
@@ -28,7 +25,7 @@ from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
 from tests.api.access_helpers import PASSWORD, cheap_hashing, make_user  # noqa: F401
-from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP, _free_port, screenshot  # noqa: F401
+from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP, screenshot, serving  # noqa: F401
 from tests.conftest import FakeClock
 from tests.planning_world import PlanningWorld, seed_planning_world
 
@@ -49,22 +46,8 @@ class Planned:
 @contextmanager
 def _serving(ctx: Context) -> Iterator[str]:
     """The whole app on a free port in a thread, as the ``live`` fixture serves it."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(create_app(ctx)) as url:
+        yield url
 
 
 def _planned(tmp_path: Path, template: Path, *, auth: bool) -> Iterator[Planned]:
