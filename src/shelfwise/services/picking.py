@@ -468,6 +468,11 @@ def _advance(conn: Connection, order_ids: set[int], wave_ids: set[int], now: dat
         for oid, st in done:
             check_transition(OrderState(st), OrderState.PICKED, oid)
         conn.execute(_ORDERS_PICKED, {"ids": [oid for oid, _ in done], "now": now})
+    follow_waves(conn, wave_ids, now)
+
+
+def follow_waves(conn: Connection, wave_ids: set[int], now: datetime) -> None:
+    """Each wave takes the state its tasks' states imply (after picks or re-allocation)."""
     current: dict[int, WaveState] = {}
     states: dict[int, list[TaskState]] = defaultdict(list)
     for wid, wave_state, task_state in conn.execute(_WAVE_TASK_STATES,

@@ -25,10 +25,11 @@ from shelfwise.domain.orders import (
     allocation_state,
     check_transition,
 )
-from shelfwise.domain.picking import TaskState, WaveState, check_wave_transition, wave_state_after
+from shelfwise.domain.picking import TaskState
 from shelfwise.services.context import Context
 from shelfwise.services.orders import Allocator, LineNeed
-from shelfwise.storage.outbound_tables import order_lines, orders, pick_tasks, waves
+from shelfwise.services.picking import follow_waves
+from shelfwise.storage.outbound_tables import order_lines, orders, pick_tasks
 
 #: Orders whose allocation is still being decided (not yet released to the floor).
 _UNWAVED = {OrderState.ALLOCATED, OrderState.PARTIALLY_ALLOCATED, OrderState.BACKORDERED}
@@ -92,13 +93,4 @@ def _follow(conn: Connection, order_ids: set[int], wave_ids: set[int], now: date
             check_transition(current, target, oid)
             conn.execute(sa.update(orders).where(orders.c.id == oid)
                          .values(state=target.value, updated_at=now))
-    for wid in sorted(wave_ids):
-        current_w = WaveState(conn.execute(sa.select(waves.c.state).where(waves.c.id == wid))
-                              .scalar_one())
-        states = [TaskState(s) for s, in conn.execute(
-            sa.select(pick_tasks.c.state).where(pick_tasks.c.wave_id == wid).distinct())]
-        target_w = wave_state_after(states)
-        if target_w != current_w:
-            check_wave_transition(current_w, target_w, wid)
-            conn.execute(sa.update(waves).where(waves.c.id == wid)
-                         .values(state=target_w.value, updated_at=now))
+    follow_waves(conn, wave_ids, now)
