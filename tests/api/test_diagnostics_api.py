@@ -44,3 +44,37 @@ def test_kpis_and_diagnosis_show_a_count_shortage_as_control(ctx: Context, clock
         assert c.get("/api/kpis", params={"by": "planet"}).status_code == 422
         for by in ("item", "zone", "owner", "facility"):
             assert c.get("/api/kpis", params={"by": by, "period": "2026-10"}).status_code == 200
+
+
+def test_a_recounted_bin_is_one_count_and_its_confirmed_variance_flags_control(
+        ctx: Context, clock) -> None:
+    """Record accuracy counts each item in a counted bin once: the first count that asked
+    for a recount is superseded by the recount, and a variance the recount confirmed is
+    evidence on its own (two counters found the same, so the record was wrong)."""
+    w = build_world(ctx)
+    ledger.post_movements(ctx, [MovementCommand(
+        owner_id=w.owner, type=MovementType.RECEIPT,
+        lines=(LineCommand(w.item, w.supplier, w.bins[0], 40),), reason="purchase",
+        document_type="receipt", document_id="PO-1002", scans=(gtin(1),))])
+    clock.advance(days=1)
+    task = counting.create_count_tasks(ctx, owner_id=w.owner, location_ids=[w.bins[0]])[0]
+    first = counting.submit_count(ctx, task["id"], location_scan=task["location_barcode"],
+                                  lines=[counting.CountedLine(gtin(1), 30)])
+    assert first["state"] == "recount_requested"
+    recount = counting.get_count_task(ctx, first["recount_task_id"], None)
+    assert counting.submit_count(ctx, recount["id"], location_scan=recount["location_barcode"],
+                                 lines=[counting.CountedLine(gtin(1), 30)]
+                                 )["state"] == "awaiting_approval"
+    counting.approve_count(ctx, recount["id"], user="supervisor1")
+    app = create_app(ctx)
+    app.include_router(router, prefix="/api")
+    with TestClient(app) as c:
+        acc = c.get("/api/kpis", params={"by": "item"}).json()["control"]["count_accuracy"]
+        row = next(r for r in acc if r["item_id"] == w.item)
+        assert (row["counts"], row["counts_off"], row["counts_confirmed_off"]) == (1, 1, 1)
+        assert row["net_units"] == -10 and row["ira_counts"] == 0.0
+        tent = next(r for r in c.get("/api/diagnosis").json()["items"]
+                    if r["item_id"] == w.item)
+        assert tent["call"] == "control", tent
+        assert "1 of the last 1 counts" in tent["evidence"][0]
+        assert "confirmed by a recount" in tent["evidence"][0]

@@ -118,3 +118,14 @@ def test_periods_are_months_or_day_ranges_and_anything_else_is_refused() -> None
     for bad in ("2026-13", "October", "2026-10-15..2026-10-01"):
         with pytest.raises(InvalidInput):
             parse_period(bad, now)
+
+
+def test_one_count_off_is_noise_unless_a_recount_confirmed_it() -> None:
+    assert dx.diagnose_item(kpis(counts=1, counts_off=1)).call == dx.Call.HEALTHY
+    d = dx.diagnose_item(kpis(counts=1, counts_off=1, counts_confirmed_off=1,
+                              count_net_units=-3))
+    assert d.call == dx.Call.CONTROL
+    assert d.evidence[0].endswith("(net -3 units, 1 confirmed by a recount)")
+    # a confirmed variance among many accurate counts stays below the share
+    assert dx.diagnose_item(kpis(counts=5, counts_off=1, counts_confirmed_off=1)).call == \
+        dx.Call.HEALTHY

@@ -59,7 +59,9 @@ class CountProgram:
                     .outerjoin(lots, sa.and_(lots.c.item_id == balances.c.item_id,
                                              lots.c.code == balances.c.lot))
                     .where(balances.c.facility_id == facility_id, balances.c.qty > 0,
-                           locations.c.kind.in_(["storage", "pick_face"]))):
+                           locations.c.kind.in_(["storage", "pick_face"]))
+                    .order_by(balances.c.owner_id, balances.c.location_id, balances.c.item_id,
+                              balances.c.lot)):
                 out[(r.owner_id, r.location_id)].append((r.item_id, r.lot, int(r.qty), r.expiry))
         return out
 
@@ -95,7 +97,8 @@ class CountProgram:
                 .outerjoin(pick_tasks, sa.and_(scan_exceptions.c.task_type == "pick",
                                                sa.cast(pick_tasks.c.id, sa.String)
                                                == scan_exceptions.c.task_id))
-                .where(scan_exceptions.c.id > self.seen_exception)).all()
+                .where(scan_exceptions.c.id > self.seen_exception)
+                .order_by(scan_exceptions.c.id)).all()
         for r in rows:
             self.seen_exception = max(self.seen_exception, r.id)
             bins = {self.by_barcode.get(r.expected), self.by_barcode.get(r.scanned),

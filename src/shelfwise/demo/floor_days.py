@@ -154,7 +154,9 @@ class FloorDays:
             for r in conn.execute(sa.select(balances.c.location_id, balances.c.owner_id,
                                             balances.c.item_id, balances.c.lot, balances.c.qty)
                                   .where(balances.c.facility_id == self.zone_site.id,
-                                         balances.c.qty > 0)):
+                                         balances.c.qty > 0)
+                                  .order_by(balances.c.location_id, balances.c.owner_id,
+                                            balances.c.item_id, balances.c.lot)):
                 if self.in_fault_zone(r.location_id):
                     out[r.location_id].append((r.owner_id, r.item_id, r.lot, int(r.qty)))
         return out
@@ -394,7 +396,8 @@ class FloorDays:
                                            balances.c.facility_id == site.id,
                                            balances.c.qty > 0,
                                            locations.c.kind.in_(["storage", "pick_face"]))
-                                    .order_by(balances.c.qty.desc())).all()
+                                    .order_by(balances.c.qty.desc(), balances.c.location_id,
+                                              balances.c.lot)).all()
             if not rows:
                 continue
             place = (rows[0].location_id, item_id, rows[0].lot)

@@ -33,7 +33,9 @@ class DiagnosisSettings:
 
     count_tolerance_pct: float = 0.05  # a count is accurate within 5 % of the books...
     count_tolerance_units: int = 1  # ...or within this many units, whichever is larger
-    min_counts: int = 2  # fewer counts than this say nothing about accuracy
+    # Fewer counts than this say nothing about accuracy, unless a recount confirmed the
+    # variance (a second counter found the same: the record was wrong, not the counter).
+    min_counts: int = 2
     inaccurate_share: float = 0.3  # share of counts off beyond tolerance that flags control
     scan_exceptions_per_1000: float = 15.0  # refused scans per 1,000 that flag control
     min_exceptions: int = 3  # fewer refused scans than this are noise
@@ -65,6 +67,7 @@ class ItemKpis:
     # control
     counts: int = 0
     counts_off: int = 0
+    counts_confirmed_off: int = 0  # of counts_off, those a recount confirmed
     count_abs_units: int = 0
     count_net_units: int = 0
     count_abs_value_cents: int = 0
@@ -160,9 +163,13 @@ def control_evidence(k: ItemKpis, s: DiagnosisSettings) -> list[str]:
     """Signals that the records are wrong; empty when they look right."""
     out = []
     where = f" in zone {'/'.join(k.zones)}" if k.zones else ""
-    if k.counts >= s.min_counts and k.counts_off >= s.inaccurate_share * k.counts:
+    enough = k.counts >= s.min_counts or k.counts_confirmed_off > 0
+    if enough and k.counts_off and k.counts_off >= s.inaccurate_share * k.counts:
+        confirmed = (f", {k.counts_confirmed_off} confirmed by a recount"
+                     if k.counts_confirmed_off else "")
         out.append(f"{k.counts_off} of the last {k.counts} counts{where} off by "
-                   f">{s.count_tolerance_pct * 100:.0f}% (net {k.count_net_units:+d} units)")
+                   f">{s.count_tolerance_pct * 100:.0f}% (net {k.count_net_units:+d} units"
+                   f"{confirmed})")
     if k.scan_exceptions >= s.min_exceptions and k.exception_rate >= s.scan_exceptions_per_1000:
         kind = f" {k.top_exception.replace('_', '-')}" if k.top_exception else ""
         out.append(f"{k.exception_rate:.0f}{kind} scans refused per 1,000")

@@ -88,7 +88,8 @@ def _per_1000(n: Any, d: Any) -> float | None:
 
 def _accuracy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
-        r["ira_lines"] = round(1 - (r["counts_off"] or 0) / r["counts"], 4) if r["counts"] else None
+        r["ira_counts"] = (round(1 - (r["counts_off"] or 0) / r["counts"], 4)
+                           if r["counts"] else None)
         r["ira_units"] = (round((r["units_within"] or 0) / r["units_expected"], 4)
                           if r["units_expected"] else None)
         r["ira_value"] = (round((r["value_within_cents"] or 0) / r["value_expected_cents"], 4)
@@ -173,6 +174,7 @@ def _item_kpis(conn: sa.Connection, f: kq.KpiFilter, s: dx.DiagnosisSettings
             zones=tuple(zones.get(key, ())),
             unit_cost_cents=int(item.unit_cost_cents) if item else 0, period_days=days,
             counts=int(a.get("counts") or 0), counts_off=int(a.get("counts_off") or 0),
+            counts_confirmed_off=int(a.get("counts_confirmed_off") or 0),
             count_abs_units=int(a.get("abs_units") or 0),
             count_net_units=int(a.get("net_units") or 0),
             count_abs_value_cents=int(a.get("abs_value_cents") or 0),

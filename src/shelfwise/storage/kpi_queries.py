@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shelfwise.domain.counting import FINAL_STATES
 from shelfwise.domain.locations import VIRTUAL_KINDS
 from shelfwise.storage.counting_tables import count_results, count_tasks
 from shelfwise.storage.outbound_tables import order_lines, orders, pick_tasks, shipments
@@ -36,6 +37,7 @@ from shelfwise.storage.tables import (
 
 GROUPINGS = ("item", "zone", "owner", "facility")
 _VIRTUAL = sorted(k.value for k in VIRTUAL_KINDS)
+_FINAL_COUNTS = sorted(s.value for s in FINAL_STATES)
 
 
 @dataclass(frozen=True)
@@ -104,33 +106,60 @@ def _i(x: Any) -> Any:
 
 def count_accuracy(conn: Connection, f: KpiFilter, by: str, tol_pct: float = 0.05,
                    tol_units: int = 1) -> list[dict[str, Any]]:
-    """Inventory record accuracy: counted lines within tolerance, by lines, units and
-    value; net and absolute variance in units and cents."""
+    """Inventory record accuracy: counts within tolerance, by counts, units and value;
+    net and absolute variance in units and cents.
+
+    A *count* is one item in one counted bin: its lot lines together, off when any of
+    them is beyond tolerance (a lot booked in the wrong place is a record error even if
+    the item's total agrees); ``counts_confirmed_off`` are those found off by a recount
+    too. A count that asked for a recount is superseded by the
+    recount (the bin was counted once, checked twice), and a cancelled count decided
+    nothing, so only final counts are kept (as in the weekly trend); units and value
+    are judged line by line."""
     cr, ct = count_results, count_tasks
     loc = locations.alias("cl")
     diff = sa.func.abs(cr.c.counted_qty - cr.c.expected_qty)
     ok = sa.or_(diff <= tol_units, diff * 10000 <= cr.c.expected_qty * int(tol_pct * 10000))
     within = sa.case((ok, 1), else_=0)
     cost = items.c.unit_cost_cents
-    dims = _dims(by, cr.c.owner_id, ct.c.facility_id, zones.c.code, cr.c.item_id)
-    stmt = (
-        sa.select(*dims,
-                  sa.func.count().label("counts"),
-                  sa.func.sum(1 - within).label("counts_off"),
-                  sa.func.sum(cr.c.expected_qty).label("units_expected"),
+    inner_dims = [cr.c.owner_id.label("owner_id"), ct.c.facility_id.label("facility_id"),
+                  zones.c.code.label("zone"), cr.c.item_id.label("item_id")]
+    per_count = (
+        sa.select(*inner_dims,
+                  sa.func.max(1 - within).label("off"),
+                  sa.func.max(sa.case((ct.c.kind == "recount", 1), else_=0)).label("recounted"),
+                  sa.func.sum(cr.c.expected_qty).label("expected"),
                   sa.func.sum(within * cr.c.expected_qty).label("units_within"),
-                  sa.func.sum(cr.c.expected_qty * cost).label("value_expected_cents"),
-                  sa.func.sum(within * cr.c.expected_qty * cost).label("value_within_cents"),
-                  sa.func.sum(cr.c.counted_qty - cr.c.expected_qty).label("net_units"),
-                  sa.func.sum(diff).label("abs_units"),
-                  sa.func.sum((cr.c.counted_qty - cr.c.expected_qty) * cost)
-                  .label("net_value_cents"),
-                  sa.func.sum(diff * cost).label("abs_value_cents"))
+                  sa.func.sum(cr.c.expected_qty * cost).label("value_expected"),
+                  sa.func.sum(within * cr.c.expected_qty * cost).label("value_within"),
+                  sa.func.sum(cr.c.counted_qty - cr.c.expected_qty).label("net"),
+                  sa.func.sum(diff).label("abs"),
+                  sa.func.sum((cr.c.counted_qty - cr.c.expected_qty) * cost).label("net_value"),
+                  sa.func.sum(diff * cost).label("abs_value"))
         .select_from(cr.join(ct, ct.c.id == cr.c.task_id)
                      .join(loc, loc.c.id == ct.c.location_id)
                      .outerjoin(zones, zones.c.id == loc.c.zone_id)
                      .join(items, items.c.id == cr.c.item_id))
-        .where(*f.where(cr.c.owner_id, ct.c.facility_id, cr.c.created_at))
+        .where(ct.c.state.in_(_FINAL_COUNTS),
+               *f.where(cr.c.owner_id, ct.c.facility_id, cr.c.created_at))
+        .group_by(cr.c.task_id, cr.c.item_id, cr.c.owner_id, ct.c.facility_id, zones.c.code)
+        .subquery("per_count")
+    )
+    pc = per_count.c
+    dims = _dims(by, pc.owner_id, pc.facility_id, pc.zone, pc.item_id)
+    stmt = (
+        sa.select(*dims,
+                  sa.func.count().label("counts"),
+                  sa.func.sum(pc.off).label("counts_off"),
+                  sa.func.sum(pc.off * pc.recounted).label("counts_confirmed_off"),
+                  sa.func.sum(pc.expected).label("units_expected"),
+                  sa.func.sum(pc.units_within).label("units_within"),
+                  sa.func.sum(pc.value_expected).label("value_expected_cents"),
+                  sa.func.sum(pc.value_within).label("value_within_cents"),
+                  sa.func.sum(pc.net).label("net_units"),
+                  sa.func.sum(pc.abs).label("abs_units"),
+                  sa.func.sum(pc.net_value).label("net_value_cents"),
+                  sa.func.sum(pc.abs_value).label("abs_value_cents"))
         .group_by(*_group(dims))
     )
     return _rows(conn, stmt)

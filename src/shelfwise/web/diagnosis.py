@@ -81,8 +81,8 @@ def diagnosis_charts(dx: dict[str, Any], kpis: dict[str, Any], names: Names
     the problems cost by kind (lost sales, carrying excess, adjustments)."""
     control = kpis["control"]
     zones = [r for r in control["count_accuracy"] if r.get("zone") not in (None, "-")]
-    accuracy = [(_zone_label(r, names), round(100 * r["ira_lines"], 1)) for r in zones
-                if r["ira_lines"] is not None]
+    accuracy = [(_zone_label(r, names), round(100 * r["ira_counts"], 1)) for r in zones
+                if r["ira_counts"] is not None]
     refused = [(_zone_label(r, names), r["per_1000"] or 0.0) for r in control["scans"]
                if r.get("zone") not in (None, "-") and r["per_1000"] is not None]
     problems = [i for i in dx["items"] if i["call"] != Call.HEALTHY.value]
