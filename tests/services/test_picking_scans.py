@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 
 from shelfwise.barcodes import ScanError
-from shelfwise.services import picking, scans, stock
+from shelfwise.domain.ledger import MovementType
+from shelfwise.services import ledger, picking, scans, stock
 from shelfwise.services.orders import allocate_order, get_order
+from tests.factories import move
 from tests.outbound_world import build_floor, gas_scan, order
 
 
@@ -109,3 +111,27 @@ def test_a_picked_quantity_above_the_task_is_refused(ctx, gas_task):
     with pytest.raises(InvalidInput) as err:
         picking.confirm_pick(ctx, task["id"], task["location_barcode"], f.gas_gtin, qty=6)
     assert err.value.code == "over_pick"
+
+
+def test_a_pick_that_finds_nothing_anywhere_backorders_the_order_out_of_its_wave(
+        ctx, gas_task):
+    """An order whose every unit was short with no other bin to give any is not
+    'picked' with nothing to pack: it is backordered, leaves its wave, and can be
+    allocated again (or cancelled) when stock arrives."""
+    f, o, task = gas_task
+    other = order(ctx, f, "SO-2002", [(f.w.lot_item, 23)])
+    assert allocate_order(ctx, other["id"])["state"] == "allocated"  # the rest is promised
+    r = picking.confirm_pick(ctx, task["id"], task["location_barcode"],
+                             gas_scan(f, "L2403B", date(2027, 3, 31)), qty=0)
+    assert r["state"] == "short" and r["picked_qty"] == 0 and not r["reallocated"]
+    got = get_order(ctx, o["id"], None)
+    assert got["state"] == "backordered" and got["wave_id"] is None, got
+    line = got["lines"][0]
+    assert (line["picked"], line["allocated"], line["backordered"]) == (0, 0, 5)
+    assert picking.get_wave(ctx, task["wave_id"], None)["state"] == "picked"  # its work is done
+    ledger.post_movements(ctx, [move(f.w.owner, f.w.lot_item, f.w.supplier, f.w.bins[2], 5,
+                                     lot="L2406A", type=MovementType.RECEIPT)])
+    assert allocate_order(ctx, o["id"])["state"] == "allocated"
+    (again,) = picking.create_waves(ctx, f.w.facility, order_ids=[o["id"]])
+    assert get_order(ctx, o["id"], None)["wave_id"] == again["id"]
+    assert stock.verify(ctx)["ok"]

@@ -52,7 +52,9 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
         OrderState.WAVED, OrderState.CANCELLED, OrderState.PARTIALLY_ALLOCATED,
         OrderState.BACKORDERED,
     }),
-    OrderState.WAVED: frozenset({OrderState.PICKED}),
+    # Picking ends an order's wave: picked as far as it went, or back to backordered
+    # when nothing at all could be picked (it waits for stock, out of the wave).
+    OrderState.WAVED: frozenset({OrderState.PICKED, OrderState.BACKORDERED}),
     OrderState.PICKED: frozenset({OrderState.PACKED}),
     OrderState.PACKED: frozenset({OrderState.SHIPPED}),
     OrderState.SHIPPED: frozenset(),
@@ -122,6 +124,13 @@ def line_state(q: LineQuantities, order_state: OrderState) -> LineState:
     if q.allocated or q.picked:
         return LineState.ALLOCATED
     return LineState.OPEN
+
+
+def picking_done_state(units_picked: int) -> OrderState:
+    """The state of a waved order once no pick task is open: picked (short or not) when
+    any unit reached staging, else backordered, so an order with nothing to pack never
+    sits in ``picked`` where only packing could move it."""
+    return OrderState.PICKED if units_picked > 0 else OrderState.BACKORDERED
 
 
 def allocation_state(lines: list[LineQuantities]) -> OrderState:

@@ -25,7 +25,7 @@ from shelfwise.barcodes import ScanError, match_item_scan, parse_scan
 from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
 from shelfwise.domain.ledger import MovementType
 from shelfwise.domain.locations import LocationKind
-from shelfwise.domain.orders import OrderState, check_transition
+from shelfwise.domain.orders import OrderState, check_transition, picking_done_state
 from shelfwise.domain.picking import (
     SEQUENTIAL,
     SequentialPath,
@@ -49,6 +49,7 @@ from shelfwise.services.orders import Allocator, LineNeed, Scope, _in_scope, tra
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.outbound_tables import (
     count_requests,
+    order_lines,
     orders,
     pick_tasks,
     waves,
@@ -447,11 +448,20 @@ _OPEN_TASK_OF_ORDER = (
     .where(pick_tasks.c.order_id == orders.c.id, pick_tasks.c.state == TaskState.OPEN.value)
     .exists()
 )
-_ORDERS_ALL_PICKED = sa.select(orders.c.id, orders.c.state).where(
-    orders.c.id.in_(sa.bindparam("ids", expanding=True)), ~_OPEN_TASK_OF_ORDER)
-_ORDERS_PICKED = (
+_UNITS_PICKED = (
+    sa.select(sa.func.coalesce(sa.func.sum(order_lines.c.picked), 0))
+    .where(order_lines.c.order_id == orders.c.id).scalar_subquery()
+)
+_ORDERS_ALL_PICKED = sa.select(orders.c.id, orders.c.state, _UNITS_PICKED).where(
+    orders.c.id.in_(sa.bindparam("ids", expanding=True)),
+    orders.c.state == OrderState.WAVED.value, ~_OPEN_TASK_OF_ORDER)
+_ORDERS_TO = (
     sa.update(orders).where(orders.c.id.in_(sa.bindparam("ids", expanding=True)))
-    .values(state=OrderState.PICKED.value, updated_at=sa.bindparam("now"))
+    .values(state=sa.bindparam("state"), updated_at=sa.bindparam("now"))
+)
+_ORDERS_OUT_OF_WAVE = (
+    sa.update(orders).where(orders.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(state=OrderState.BACKORDERED.value, wave_id=None, updated_at=sa.bindparam("now"))
 )
 _WAVE_TASK_STATES = (
     sa.select(waves.c.id, waves.c.state, pick_tasks.c.state)
@@ -462,13 +472,28 @@ _WAVE_TASK_STATES = (
 
 
 def _advance(conn: Connection, order_ids: set[int], wave_ids: set[int], now: datetime) -> None:
-    """Orders with no open task left are picked; waves follow their tasks."""
-    done = sorted(conn.execute(_ORDERS_ALL_PICKED, {"ids": sorted(order_ids)}).all())
-    if done:
-        for oid, st in done:
-            check_transition(OrderState(st), OrderState.PICKED, oid)
-        conn.execute(_ORDERS_PICKED, {"ids": [oid for oid, _ in done], "now": now})
+    """Waved orders with no open task left are done picking; waves follow their tasks."""
+    settle_picked_orders(conn, order_ids, now)
     follow_waves(conn, wave_ids, now)
+
+
+def settle_picked_orders(conn: Connection, order_ids: set[int], now: datetime) -> None:
+    """Each waved order with no open pick task takes :func:`picking_done_state`: picked
+    when any unit was picked, else backordered and out of its wave (allocation may try
+    it again when stock arrives)."""
+    if not order_ids:
+        return
+    done = sorted(conn.execute(_ORDERS_ALL_PICKED, {"ids": sorted(order_ids)}).all())
+    to: dict[OrderState, list[int]] = defaultdict(list)
+    for oid, st, units in done:
+        target = picking_done_state(int(units))
+        check_transition(OrderState(st), target, oid)
+        to[target].append(oid)
+    if to[OrderState.PICKED]:
+        conn.execute(_ORDERS_TO, {"ids": to[OrderState.PICKED], "now": now,
+                                  "state": OrderState.PICKED.value})
+    if to[OrderState.BACKORDERED]:
+        conn.execute(_ORDERS_OUT_OF_WAVE, {"ids": to[OrderState.BACKORDERED], "now": now})
 
 
 def follow_waves(conn: Connection, wave_ids: set[int], now: datetime) -> None:

@@ -28,7 +28,7 @@ from shelfwise.domain.orders import (
 from shelfwise.domain.picking import TaskState
 from shelfwise.services.context import Context
 from shelfwise.services.orders import Allocator, LineNeed
-from shelfwise.services.picking import follow_waves
+from shelfwise.services.picking import follow_waves, settle_picked_orders
 from shelfwise.storage.outbound_tables import order_lines, orders, pick_tasks
 
 #: Orders whose allocation is still being decided (not yet released to the floor).
@@ -71,11 +71,8 @@ def reallocate_lost_holds(ctx: Context, conn: Connection, hold_ids: Sequence[int
 
 def _follow(conn: Connection, order_ids: set[int], wave_ids: set[int], now: datetime) -> None:
     """Unwaved orders take the allocation state of their lines; a waved order with no
-    open task left is picked (as far as it goes); waves follow their tasks."""
-    open_orders = set(conn.execute(
-        sa.select(pick_tasks.c.order_id).where(pick_tasks.c.order_id.in_(order_ids),
-                                               pick_tasks.c.state == TaskState.OPEN.value)
-        .distinct()).scalars())
+    open task left is done picking (picked as far as it went, or backordered when
+    nothing was); waves follow their tasks."""
     lines: dict[int, list[LineQuantities]] = defaultdict(list)
     for ln in conn.execute(sa.select(order_lines).where(order_lines.c.order_id.in_(order_ids))):
         lines[ln.order_id].append(LineQuantities(ln.ordered, ln.allocated, ln.picked,
@@ -83,14 +80,12 @@ def _follow(conn: Connection, order_ids: set[int], wave_ids: set[int], now: date
     for oid, st in conn.execute(sa.select(orders.c.id, orders.c.state)
                                 .where(orders.c.id.in_(order_ids))).all():
         current = OrderState(st)
-        if current in _UNWAVED:
-            target = allocation_state(lines[oid])
-        elif current is OrderState.WAVED and oid not in open_orders:
-            target = OrderState.PICKED
-        else:
+        if current not in _UNWAVED:
             continue
+        target = allocation_state(lines[oid])
         if target != current:
             check_transition(current, target, oid)
             conn.execute(sa.update(orders).where(orders.c.id == oid)
                          .values(state=target.value, updated_at=now))
+    settle_picked_orders(conn, order_ids, now)
     follow_waves(conn, wave_ids, now)

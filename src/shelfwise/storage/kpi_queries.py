@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -94,7 +95,15 @@ def _group(dims: list[Any]) -> list[Any]:
 
 
 def _rows(conn: Connection, stmt: Any) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(stmt)]
+    """Plain rows; PostgreSQL's SUM of integers is a NUMERIC, made a number again here so
+    the API answers the same JSON on both backends."""
+    return [{k: _plain(v) for k, v in r._mapping.items()} for r in conn.execute(stmt)]
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
 
 
 def _i(x: Any) -> Any:
