@@ -289,3 +289,11 @@ def test_an_item_without_receipts_uses_its_suppliers_lead_time_at_the_facility(
     assert (lead["source"], lead["receipts"]) == ("supplier_receipts", 5)
     assert (lead["days"], lead["sd_days"]) == (5.6, 3.58)
     assert "all items of the supplier" in lead["text"]
+
+
+def test_no_channel_split_is_suggested_where_one_channel_takes_everything(ctx, pw) -> None:
+    """All of this world's demand comes through one channel: a forecast-proportional
+    split would fence all of it to that channel, which ring-fences nothing."""
+    run = planning.run_plan(ctx)
+    assert planning.list_suggestions(ctx, run_id=run["run_id"], kind="channel_split") == []
+    assert planning.list_suggestions(ctx, run_id=run["run_id"], kind="purchase")

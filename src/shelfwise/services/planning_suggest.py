@@ -160,7 +160,8 @@ class Plan:
         available = np.floor(inp.available).astype(np.int64)
         split = allocate(available, weights, chans, self.policy)
         rows = []
-        for i in np.flatnonzero(available > 0):
+        # a split that gives everything to one channel fences nothing off: not suggested
+        for i in np.flatnonzero((available > 0) & ((split > 0).sum(axis=1) >= 2)):
             why = self._why(int(i))
             alloc = {c: int(split[i, k]) for k, c in enumerate(chans)}
             why.update({"policy": self.policy.to_dict(), "available": int(available[i]),
