@@ -64,22 +64,46 @@ def kpis(ctx: Context, scope: Scope, facility_id: int | None = None,
          owner_id: int | None = None, period: str | None = None, by: str = "facility",
          settings: dx.DiagnosisSettings = dx.DiagnosisSettings()) -> dict[str, Any]:
     """Control and management KPIs grouped ``by`` item, zone, owner or facility."""
-    if by not in kq.GROUPINGS:
-        raise InvalidInput(f"by must be one of {', '.join(kq.GROUPINGS)}", code="invalid_by")
+    _check_by(by)
     f, label = _filter(ctx, scope, facility_id, owner_id, period)
     with ctx.read() as conn:
-        control = {
-            "count_accuracy": _accuracy(kq.count_accuracy(
-                conn, f, by, settings.count_tolerance_pct, settings.count_tolerance_units)),
-            "scans": _rates(kq.scan_rates(conn, f, by)),
-            "short_picks": [{**r, "per_1000": _per_1000(r["short_picks"], r["pick_lines"])}
-                            for r in kq.short_picks(conn, f, by)],
-            "adjustments": kq.adjustments(conn, f, by),
-            **kq.flow_times(conn, f, by),
-        }
-        management = _management(conn, f, settings)
+        return _kpis(conn, f, label, by, settings, _item_kpis(conn, f, settings))
+
+
+def diagnosis_with_kpis(ctx: Context, scope: Scope, facility_id: int | None = None,
+                        owner_id: int | None = None, period: str | None = None,
+                        by: str = "zone",
+                        settings: dx.DiagnosisSettings = dx.DiagnosisSettings()
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`diagnose` and :func:`kpis` from one read, the per-item KPIs (most of the
+    work) computed once: what the diagnosis page shows side by side."""
+    _check_by(by)
+    f, label = _filter(ctx, scope, facility_id, owner_id, period)
+    with ctx.read() as conn:
+        keys = _item_kpis(conn, f, settings)
+        zone_rows = _zone_kpis(conn, f)
+        k = _kpis(conn, f, label, by, settings, keys)
+    return _diagnosis(f, label, settings, keys, zone_rows, 20), k
+
+
+def _check_by(by: str) -> None:
+    if by not in kq.GROUPINGS:
+        raise InvalidInput(f"by must be one of {', '.join(kq.GROUPINGS)}", code="invalid_by")
+
+
+def _kpis(conn: sa.Connection, f: kq.KpiFilter, label: str, by: str,
+          settings: dx.DiagnosisSettings, keys: list[dx.ItemKpis]) -> dict[str, Any]:
+    control = {
+        "count_accuracy": _accuracy(kq.count_accuracy(
+            conn, f, by, settings.count_tolerance_pct, settings.count_tolerance_units)),
+        "scans": _rates(kq.scan_rates(conn, f, by)),
+        "short_picks": [{**r, "per_1000": _per_1000(r["short_picks"], r["pick_lines"])}
+                        for r in kq.short_picks(conn, f, by)],
+        "adjustments": kq.adjustments(conn, f, by),
+        **kq.flow_times(conn, f, by),
+    }
     return {"period": label, "start": f.start.isoformat(), "end": f.end.isoformat(),
-            "by": by, "control": control, "management": management}
+            "by": by, "control": control, "management": _management(keys, settings)}
 
 
 def _per_1000(n: Any, d: Any) -> float | None:
@@ -104,9 +128,7 @@ def _rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _management(conn: sa.Connection, f: kq.KpiFilter, s: dx.DiagnosisSettings
-                ) -> list[dict[str, Any]]:
-    keys = _item_kpis(conn, f, s)
+def _management(keys: list[dx.ItemKpis], s: dx.DiagnosisSettings) -> list[dict[str, Any]]:
     out = []
     for k in keys:
         out.append({
@@ -210,6 +232,12 @@ def diagnose(ctx: Context, scope: Scope, facility_id: int | None = None,
     with ctx.read() as conn:
         keys = _item_kpis(conn, f, settings)
         zone_rows = _zone_kpis(conn, f)
+    return _diagnosis(f, label, settings, keys, zone_rows, limit)
+
+
+def _diagnosis(f: kq.KpiFilter, label: str, settings: dx.DiagnosisSettings,
+               keys: list[dx.ItemKpis], zone_rows: list[dx.ZoneKpis], limit: int
+               ) -> dict[str, Any]:
     diagnoses = [dx.diagnose_item(k, settings) for k in keys]
     flagged = [(z, ev) for z in zone_rows for ok, ev in [dx.zone_call(z, settings)] if ok]
     rollups = {by: dx.rollup(diagnoses, by) for by in ("owner", "facility", "zone")}

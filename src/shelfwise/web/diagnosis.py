@@ -132,8 +132,7 @@ def diagnosis_page(request: Request, facility_id: str = "", owner_id: str = "",
     try:
         args = (ctx, scope, filters["facility_id"], filters["owner_id"],
                 filters["period"] or None)
-        dx = diagnostics.diagnose(*args)
-        kpis = diagnostics.kpis(*args, by="zone")
+        dx, kpis = diagnostics.diagnosis_with_kpis(*args, by="zone")
     except ShelfwiseError as e:
         return render(request, "diagnosis/page.html", status=422, dx=None,
                       result=Outcome(False, "Cannot diagnose", e.detail, e.code), **common)
