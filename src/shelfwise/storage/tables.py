@@ -95,6 +95,7 @@ item_gtins = sa.Table(
     sa.Column("item_id", BigInt, sa.ForeignKey("items.id"), nullable=False),
     sa.Column("gtin", sa.String(14), nullable=False),
     sa.UniqueConstraint("owner_id", "gtin", name="uq_item_gtins_owner_gtin"),
+    sa.Index("ix_item_gtins_item", "item_id"),
 )
 
 lots = sa.Table(
