@@ -28,7 +28,7 @@ from shelfwise.auth import policy
 from shelfwise.auth.roles import ROLE_PERMISSIONS, Perm, Principal, Role
 from shelfwise.domain.catalog import ItemSpec
 from shelfwise.domain.ledger import MovementType
-from shelfwise.services import catalog, ledger
+from shelfwise.services import catalog, holds, ledger
 from shelfwise.services.context import Context
 from shelfwise.storage import access_tables
 from shelfwise.storage.tables import metadata
@@ -272,7 +272,7 @@ def _other_owner_objects(ctx: Context, world: World) -> dict[str, int]:
     catalog.create_lot(ctx, candle, "L2406N", None, None)
     res = ledger.post_movement(ctx, move(world.other_owner, world.other_item, world.supplier,
                                          world.bins[0], 40, type=MovementType.RECEIPT))
-    hold = ledger.place_hold(ctx, owner_id=world.other_owner, item_id=world.other_item,
+    hold = holds.place_hold(ctx, owner_id=world.other_owner, item_id=world.other_item,
                              facility_id=world.facility, qty=5, location_id=world.bins[0])
     return {"owner_id": world.other_owner, "item_id": world.other_item,
             "facility_id": world.facility, "location_id": world.bins[0],

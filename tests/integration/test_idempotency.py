@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from shelfwise.api.app import create_app
 from shelfwise.domain.errors import Conflict
 from shelfwise.domain.ledger import MovementType
-from shelfwise.services import ledger, stock
+from shelfwise.services import holds, ledger, stock
 from shelfwise.services.context import Context
 from tests.factories import World, build_world, move, stock_up
 from tests.ledger_snapshot import BACKEND_PARAMS, counts, snapshot
@@ -111,20 +111,20 @@ def test_eight_clients_sending_the_same_posting_post_it_once(ctx: Context, w: Wo
 
 
 def test_a_hold_placed_twice_is_placed_once(ctx: Context, w: World) -> None:
-    first = ledger.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-1")
+    first = holds.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-1")
     before = snapshot(ctx)
-    again = ledger.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-1")
+    again = holds.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-1")
     assert again == {**first, "replayed": True}
     assert snapshot(ctx) == before
     with pytest.raises(Conflict) as e:
-        ledger.place_hold(ctx, **hold_body(w, qty=5), idempotency_key="SO-2002-1")
+        holds.place_hold(ctx, **hold_body(w, qty=5), idempotency_key="SO-2002-1")
     assert e.value.code == "idempotency_key_reused"
     assert snapshot(ctx) == before
     assert stock.level(ctx, w.owner, w.item, w.facility)["allocated"] == 4
 
 
 def test_eight_clients_placing_the_same_hold_place_it_once(ctx: Context, w: World) -> None:
-    results = race(lambda _: ledger.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-2"))
+    results = race(lambda _: holds.place_hold(ctx, **hold_body(w), idempotency_key="SO-2002-2"))
     assert_one_original(results, "hold_id")
     assert counts(ctx)["holds"] == 1
     assert stock.level(ctx, w.owner, w.item, w.facility)["allocated"] == 4
@@ -132,10 +132,10 @@ def test_eight_clients_placing_the_same_hold_place_it_once(ctx: Context, w: Worl
 
 
 def test_a_hold_posted_twice_is_posted_once(ctx: Context, w: World) -> None:
-    hid = ledger.place_hold(ctx, **hold_body(w))["hold_id"]
+    hid = holds.place_hold(ctx, **hold_body(w))["hold_id"]
 
     def post() -> dict[str, Any]:
-        return ledger.post_hold(ctx, hid, qty=3, to_location_id=w.staging,
+        return holds.post_hold(ctx, hid, qty=3, to_location_id=w.staging,
                                 from_location_id=w.bins[0], idempotency_key="pick-77")
 
     first = post()
@@ -146,23 +146,23 @@ def test_a_hold_posted_twice_is_posted_once(ctx: Context, w: World) -> None:
 
 
 def test_a_hold_post_key_reused_for_another_hold_is_refused(ctx: Context, w: World) -> None:
-    one = ledger.place_hold(ctx, **hold_body(w))["hold_id"]
-    two = ledger.place_hold(ctx, **hold_body(w, qty=2))["hold_id"]
-    ledger.post_hold(ctx, one, qty=4, to_location_id=w.staging, from_location_id=w.bins[0],
+    one = holds.place_hold(ctx, **hold_body(w))["hold_id"]
+    two = holds.place_hold(ctx, **hold_body(w, qty=2))["hold_id"]
+    holds.post_hold(ctx, one, qty=4, to_location_id=w.staging, from_location_id=w.bins[0],
                      idempotency_key="pick-78")
     before = snapshot(ctx)
     with pytest.raises(Conflict) as e:
-        ledger.post_hold(ctx, two, qty=2, to_location_id=w.staging,
+        holds.post_hold(ctx, two, qty=2, to_location_id=w.staging,
                          from_location_id=w.bins[0], idempotency_key="pick-78")
     assert e.value.code == "idempotency_key_reused"
     assert snapshot(ctx) == before
-    assert ledger.get_hold(ctx, two, None)["state"] == "pending"
+    assert holds.get_hold(ctx, two, None)["state"] == "pending"
 
 
 def test_eight_clients_posting_the_same_hold_post_it_once(ctx: Context, w: World) -> None:
-    hid = ledger.place_hold(ctx, **hold_body(w))["hold_id"]
+    hid = holds.place_hold(ctx, **hold_body(w))["hold_id"]
     before = counts(ctx)["movements"]
-    results = race(lambda i: ledger.post_hold(ctx, hid, qty=4, to_location_id=w.staging,
+    results = race(lambda i: holds.post_hold(ctx, hid, qty=4, to_location_id=w.staging,
                                               from_location_id=w.bins[0],
                                               idempotency_key="pick-79"))
     assert_one_original(results, "movement_id")

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from shelfwise.domain.errors import Conflict, InsufficientStock
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
+from shelfwise.services import holds as hold_cmds
 from shelfwise.services import ledger, stock
 from shelfwise.services.context import Context
 from shelfwise.settings import Settings
@@ -92,7 +93,7 @@ def place_holds(ctx: Context, w: World, location: int | None) -> int:
     won = 0
     for _ in range(ATTEMPTS):
         try:
-            ledger.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
+            hold_cmds.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
                               qty=UNITS, location_id=location, document_type="order",
                               document_id="SO-RUSH")
             won += 1
@@ -157,14 +158,14 @@ def test_a_hold_raced_by_two_closers_is_closed_exactly_once(ctx: Context, rival:
     rounds = 6
     posted = 0
     for n in range(rounds):
-        hid = ledger.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
+        hid = hold_cmds.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
                                 qty=5, location_id=w.bins[0])["hold_id"]
 
         def close(i: int, hid: int = hid) -> str:
             if i == 0 or rival == "post":
-                ledger.post_hold(ctx, hid, qty=5, to_location_id=w.staging, user=f"picker{i}")
+                hold_cmds.post_hold(ctx, hid, qty=5, to_location_id=w.staging, user=f"picker{i}")
                 return "posted"
-            ledger.void_hold(ctx, hid)
+            hold_cmds.void_hold(ctx, hid)
             return "voided"
 
         results = race(2, close)
@@ -173,7 +174,7 @@ def test_a_hold_raced_by_two_closers_is_closed_exactly_once(ctx: Context, rival:
         assert len(wins) == 1, f"round {n}: {results}"
         assert isinstance(losses[0], Conflict) and losses[0].code == "invalid_hold_state", \
             f"round {n}: the loser got {losses[0]!r}"
-        assert ledger.get_hold(ctx, hid, None)["state"] == wins[0]
+        assert hold_cmds.get_hold(ctx, hid, None)["state"] == wins[0]
         posted += wins[0] == "posted"
     assert movement_count(ctx) == 1 + posted
     level = stock.level(ctx, w.owner, w.item, w.facility)

@@ -13,7 +13,7 @@ from shelfwise.barcodes import WrongItem, WrongLot
 from shelfwise.domain.counting import Tolerance
 from shelfwise.domain.errors import Conflict
 from shelfwise.domain.ledger import MovementType
-from shelfwise.services import catalog, counting, ledger, stock
+from shelfwise.services import catalog, counting, holds, ledger, stock
 from shelfwise.services.counting import CountedLine
 from shelfwise.services.floor_commands import WrongLocation
 from shelfwise.storage.tables import movements, scan_exceptions
@@ -67,9 +67,9 @@ def test_blind_count_with_variance_is_recounted_approved_and_posted(ctx, clock):
 def test_shortage_below_allocation_voids_the_holds_before_posting(ctx):
     w = build_world(ctx)
     stock_up(ctx, w, 10)
-    h1 = ledger.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
+    h1 = holds.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
                            qty=4, location_id=w.bins[0])["hold_id"]
-    h2 = ledger.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
+    h2 = holds.place_hold(ctx, owner_id=w.owner, item_id=w.item, facility_id=w.facility,
                            qty=5, location_id=w.bins[0])["hold_id"]
     code = catalog.get_location(ctx, w.bins[0])["barcode"]
     [task] = counting.create_count_tasks(ctx, owner_id=w.owner, location_ids=[w.bins[0]],
@@ -79,7 +79,7 @@ def test_shortage_below_allocation_voids_the_holds_before_posting(ctx):
     assert res["state"] == "awaiting_approval"  # within the generous tolerance
     done = counting.approve_count(ctx, task["id"], user="supervisor")
     assert done["voided_holds"] == [h2]  # newest first, until the rest fits in 6
-    assert ledger.get_hold(ctx, h1, None)["state"] == "pending"
+    assert holds.get_hold(ctx, h1, None)["state"] == "pending"
     lvl = stock.level(ctx, w.owner, w.item, w.facility)
     assert (lvl["on_hand"], lvl["allocated"], lvl["available"]) == (6, 4, 2)
     assert stock.verify(ctx)["ok"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shelfwise.services import ledger, picking, shipping, stock
+from shelfwise.services import holds, picking, shipping, stock
 from shelfwise.services.orders import allocate_order, get_order
 from tests.outbound_world import build_floor, gas_scan, order
 
@@ -19,8 +19,8 @@ def test_an_order_is_allocated_fefo_picked_in_path_order_packed_and_shipped(ctx)
 
     res = allocate_order(ctx, o["id"])
     assert res["state"] == "allocated"
-    holds = stock.bin_balances(ctx, None, item_id=w.lot_item)
-    reserved = {(b["location_code"], b["lot"]): b["allocated"] for b in holds}
+    bins = stock.bin_balances(ctx, None, item_id=w.lot_item)
+    reserved = {(b["location_code"], b["lot"]): b["allocated"] for b in bins}
     # FEFO: all 8 of the March lot first, then 2 of the June lot
     assert reserved == {("A-03-05-B", "L2403B"): 8, ("A-01-02-A", "L2406A"): 2}
 
@@ -57,4 +57,4 @@ def test_an_order_is_allocated_fefo_picked_in_path_order_packed_and_shipped(ctx)
     assert stock.verify(ctx)["ok"]
     # shipping again is a replay, not a second shipment
     assert shipping.ship_order(ctx, o["id"])["replayed"] is True
-    assert ledger.expire_holds(ctx) == 0
+    assert holds.expire_holds(ctx) == 0

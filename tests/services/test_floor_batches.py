@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shelfwise.barcodes import BadCheckDigit, MalformedBarcode, WrongItem, parse_scan
 from shelfwise.domain.catalog import with_check_digit
-from shelfwise.services import ledger, picking, shipping, stock
+from shelfwise.services import holds, picking, shipping, stock
 from shelfwise.services.orders import allocate_orders, get_order
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.outbound_tables import cartons
@@ -23,10 +23,10 @@ def test_holds_placed_in_one_batch_each_get_their_own_id(ctx):
     bodies = [{"owner_id": w.owner, "item_id": w.item, "facility_id": w.facility,
                "qty": q, "location_id": w.bins[0], "document_type": "order",
                "document_id": f"SO-{q:04d}"} for q in (3, 1, 4, 1, 5, 9, 2, 6)]
-    placed = ledger.place_holds(ctx, bodies)
+    placed = holds.place_holds(ctx, bodies)
     assert len({p["hold_id"] for p in placed}) == len(bodies)
     for body, p in zip(bodies, placed, strict=True):
-        hold = ledger.get_hold(ctx, p["hold_id"], None)
+        hold = holds.get_hold(ctx, p["hold_id"], None)
         assert (hold["qty"], hold["document_id"]) == (body["qty"], body["document_id"])
 
 

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 
 from shelfwise.domain.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
-from shelfwise.services import catalog, ledger, stock
+from shelfwise.services import catalog, holds, ledger, stock
 from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import make_engine
@@ -265,7 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
         at = None if ttl is None else self.clock.now + timedelta(hours=ttl)
 
         def call() -> dict[str, Any]:
-            return ledger.place_hold(self.ctx, owner_id=self.w.owner, item_id=item,
+            return holds.place_hold(self.ctx, owner_id=self.w.owner, item_id=item,
                                      facility_id=self.w.facility, qty=qty, location_id=loc,
                                      lot=lot, document_type="order", document_id="SO-1",
                                      expires_at=at)
@@ -288,7 +288,7 @@ class LedgerMachine(RuleBasedStateMachine):
         new = self._moved((h.item, h.lot), src, self.w.staging, qty)
 
         def call() -> dict[str, Any]:
-            return ledger.post_hold(
+            return holds.post_hold(
                 self.ctx, hid, qty=qty, to_location_id=self.w.staging,
                 from_location_id=None if h.location is not None else src,
                 lot=None if h.location is not None else h.lot, user="prop")
@@ -304,7 +304,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def void_hold(self, pick: int) -> None:
         pending = self._pending()
         hid = pending[pick % len(pending)]
-        assert ledger.void_hold(self.ctx, hid)["state"] == "voided"
+        assert holds.void_hold(self.ctx, hid)["state"] == "voided"
         self.holds[hid] = replace(self.holds[hid], state="voided")
 
     @rule(hours=st.sampled_from([0.5, 1, 2]))
@@ -313,7 +313,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.hours += hours
         due = [i for i, h in self.holds.items() if h.state == "pending"
                and h.expires_after is not None and h.expires_after <= self.hours]
-        assert ledger.expire_holds(self.ctx) == len(due)
+        assert holds.expire_holds(self.ctx) == len(due)
         for i in due:
             self.holds[i] = replace(self.holds[i], state="expired")
 
@@ -334,7 +334,7 @@ class LedgerMachine(RuleBasedStateMachine):
                                                  qty),))
         self._refused(lambda: ledger.post_movement(self.ctx, cmd), InvalidInput,
                       {"invalid_quantity", "quantity_too_large"})
-        self._refused(lambda: ledger.place_hold(self.ctx, owner_id=self.w.owner,
+        self._refused(lambda: holds.place_hold(self.ctx, owner_id=self.w.owner,
                                                 item_id=self.w.item,
                                                 facility_id=self.w.facility, qty=qty),
                       InvalidInput, {"invalid_quantity", "quantity_too_large"})
@@ -346,7 +346,7 @@ class LedgerMachine(RuleBasedStateMachine):
         cmd = MovementCommand(owner_id=owner, type=MovementType.RECEIPT,
                               lines=(LineCommand(item, self.w.supplier, self.w.dock, 3),))
         self._refused(lambda: ledger.post_movement(self.ctx, cmd), NotFound, {"item_not_found"})
-        self._refused(lambda: ledger.place_hold(self.ctx, owner_id=owner, item_id=item,
+        self._refused(lambda: holds.place_hold(self.ctx, owner_id=owner, item_id=item,
                                                 facility_id=self.w.facility, qty=1),
                       NotFound, {"item_not_found"})
 
@@ -377,10 +377,10 @@ class LedgerMachine(RuleBasedStateMachine):
         closed = self._closed()
         hid = closed[pick % len(closed)]
         if void:
-            self._refused(lambda: ledger.void_hold(self.ctx, hid), Conflict,
+            self._refused(lambda: holds.void_hold(self.ctx, hid), Conflict,
                           {"invalid_hold_state"})
         else:
-            self._refused(lambda: ledger.post_hold(self.ctx, hid, qty=1,
+            self._refused(lambda: holds.post_hold(self.ctx, hid, qty=1,
                                                    to_location_id=self.w.staging,
                                                    from_location_id=self.w.bins[0]),
                           Conflict, {"invalid_hold_state"})
@@ -391,7 +391,7 @@ class LedgerMachine(RuleBasedStateMachine):
         pending = self._pending()
         hid = pending[pick % len(pending)]
         h = self.holds[hid]
-        self._refused(lambda: ledger.post_hold(self.ctx, hid, qty=h.qty + extra,
+        self._refused(lambda: holds.post_hold(self.ctx, hid, qty=h.qty + extra,
                                                to_location_id=self.w.staging,
                                                from_location_id=self.w.bins[0]),
                       InvalidInput, {"over_post"})

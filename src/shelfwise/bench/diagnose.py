@@ -36,7 +36,7 @@ from shelfwise.domain.catalog import ItemSpec, with_check_digit
 from shelfwise.domain.counting import Tolerance
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import LocationKind
-from shelfwise.services import catalog, counting, ledger, orders, scans
+from shelfwise.services import catalog, counting, holds, ledger, orders, scans
 from shelfwise.services import diagnostics as diag
 from shelfwise.services.context import Context
 from shelfwise.settings import Settings
@@ -256,11 +256,11 @@ class Simulation:
                 else:
                     taken = (wrong.bin if t.location_id == k.bin else t.location_id, wrong.item)
             self._move(*taken, -int(t.qty))
-            posts.append(ledger.HoldPost(
+            posts.append(holds.HoldPost(
                 t.hold_id, int(t.qty), self.customer[k.facility], user="picker",
                 scans=(k.barcode, k.gtin), movement_type=MovementType.SHIP))
         if posts:
-            ledger.post_holds(self.ctx, posts)
+            holds.post_holds(self.ctx, posts)
 
     def _counts(self, d: int) -> None:
         bins = sorted({k.bin for k in self.keys} | {s[0][0] for s in self.spares.values()})
@@ -310,7 +310,7 @@ class Simulation:
                 "run_id": run, "owner_id": self.owner, "item_id": k.item,
                 "facility_id": k.facility, "channel": "b2b", "qty": qty, "available": qty,
                 "policy": "fixed_share b2b 100%", "active": True, "created_at": self.ctx.now()})
-        ledger.place_hold(self.ctx, owner_id=self.owner, item_id=k.item,
+        holds.place_hold(self.ctx, owner_id=self.owner, item_id=k.item,
                           facility_id=k.facility, qty=qty, document_type="channel_allocation",
                           document_id=f"B2B-{k.item}")
 

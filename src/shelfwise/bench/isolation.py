@@ -21,7 +21,7 @@ from shelfwise.domain.catalog import ItemSpec, with_check_digit
 from shelfwise.domain.errors import InsufficientStock
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import LocationKind
-from shelfwise.services import catalog, ledger, stock
+from shelfwise.services import catalog, holds, ledger, stock
 from shelfwise.services.context import Context
 
 
@@ -143,8 +143,8 @@ def allocators(ctx: Context, trials: int, tag: str = "AL") -> dict[str, int]:
     for n in range(trials):
         hold = dict(owner_id=bay.owner, item_id=bay.item, facility_id=bay.facility, qty=3,
                     document_type="order", document_id=f"SO-{tag}-{n}")
-        errs = two(lambda h=hold: ledger.place_hold(ctx, **h),
-                   lambda h=hold: ledger.place_hold(ctx, **h))
+        errs = two(lambda h=hold: holds.place_hold(ctx, **h),
+                   lambda h=hold: holds.place_hold(ctx, **h))
         wins = sum(e is None for e in errs)
         anomalies += wins != 1 or any(e is not None and not isinstance(e, InsufficientStock)
                                       for e in errs)
@@ -153,7 +153,7 @@ def allocators(ctx: Context, trials: int, tag: str = "AL") -> dict[str, int]:
                 "SELECT id FROM holds WHERE state = 'pending' AND item_id = :i"),
                 {"i": bay.item})]
         for hid in ids:
-            ledger.void_hold(ctx, hid)
+            holds.void_hold(ctx, hid)
     return {"trials": trials, "anomalies": anomalies + (not stock.verify(ctx)["ok"])}
 
 

@@ -22,7 +22,7 @@ from rich.console import Console
 from shelfwise.domain.catalog import ItemSpec, with_check_digit
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import LocationKind
-from shelfwise.services import catalog, ledger, stock
+from shelfwise.services import catalog, holds, ledger, stock
 from shelfwise.services.context import Context
 from shelfwise.settings import Settings
 from shelfwise.storage.engine import is_sqlite, make_engine, normalize_url
@@ -184,7 +184,7 @@ def _run(
     n_holds = max(200, moves // 5)
     t = time.perf_counter()
     for n in range(n_holds):
-        ledger.place_hold(
+        holds.place_hold(
             ctx,
             owner_id=owner,
             item_id=hot,

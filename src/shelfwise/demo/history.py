@@ -27,7 +27,7 @@ from shelfwise.demo.demand import DemandModel
 from shelfwise.demo.planner import LEAD_DAYS, Planner
 from shelfwise.demo.world import SimClock, Site, Sku
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
-from shelfwise.services import ledger, stock
+from shelfwise.services import holds, ledger, stock
 from shelfwise.services.context import Context
 from shelfwise.storage.planning_tables import channel_allocations, forecasts, planning_runs
 from shelfwise.storage.tables import balances, lots
@@ -307,7 +307,7 @@ class Sim:
                 conn.execute(sa.update(channel_allocations)
                              .where(channel_allocations.c.id == ca)
                              .values(qty=held + add, available=held + add))
-            ledger.place_hold(self.ctx, owner_id=owner_id, item_id=iid, facility_id=site.id,
+            holds.place_hold(self.ctx, owner_id=owner_id, item_id=iid, facility_id=site.id,
                               qty=add, document_type="channel_allocation", document_id=str(ca))
             self.fenced[(site.id, iid)] = (held + add, ca)
 

@@ -25,8 +25,9 @@ from shelfwise.domain.counting import CountState, Tolerance
 from shelfwise.domain.errors import InsufficientStock, InvalidInput, NotFound, Shortfall
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import PHYSICAL_KINDS, SELLABLE_KINDS, LocationKind
-from shelfwise.services import catalog, ledger
+from shelfwise.services import catalog
 from shelfwise.services import floor_commands as fc
+from shelfwise.services import holds as hold_cmds
 from shelfwise.services.context import Context
 from shelfwise.services.reallocation import reallocate_lost_holds
 from shelfwise.storage import catalog_store as cs
@@ -422,7 +423,7 @@ def _make_room(ctx: Context, conn: Connection, owner_id: int, item_id: int, loc,
         holds.c.location_id == loc.id, holds.c.lot == lot).order_by(holds.c.id.desc())).all()
     for hold_id in rules.holds_to_void([(h.id, h.qty) for h in bin_holds],
                                        int(row.allocated), have - short):
-        ledger.void_hold_in(ctx, conn, hold_id, None)
+        hold_cmds.void_hold_in(ctx, conn, hold_id, None)
         voided.append(hold_id)
     if loc.kind in SELLABLE_KINDS:
         lvl = conn.execute(sa.select(stock_levels.c.sellable, stock_levels.c.allocated).where(
@@ -435,7 +436,7 @@ def _make_room(ctx: Context, conn: Connection, owner_id: int, item_id: int, loc,
                 .order_by(holds.c.id.desc())).all()
             for hold_id in rules.holds_to_void([(h.id, h.qty) for h in fac_holds],
                                                int(lvl.allocated), int(lvl.sellable) - short):
-                ledger.void_hold_in(ctx, conn, hold_id, None)
+                hold_cmds.void_hold_in(ctx, conn, hold_id, None)
                 voided.append(hold_id)
     return voided
 

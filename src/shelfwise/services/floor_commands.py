@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shelfwise.barcodes import (
     Scan,
@@ -29,7 +28,6 @@ from shelfwise.domain.locations import LocationKind
 from shelfwise.services import ledger, scans
 from shelfwise.services.context import Context
 from shelfwise.storage import catalog_store as cs
-from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.tables import item_gtins, items, locations
 
 T = TypeVar("T")
@@ -44,30 +42,8 @@ class WrongLocation(ScanMismatch):
 
 
 def run(ctx: Context, work: Callable[[Connection, list[MovementCommand]], T]) -> T:
-    """Run ``work(conn, posted)`` in one write transaction, retrying serialization
-    failures; if a stock CHECK refuses the write, say which keys were short (``work``
-    appends every movement it posts to ``posted`` so the shortfall can be explained)."""
-    posted: list[MovementCommand] = []
-    for attempt in range(MAX_ATTEMPTS):
-        posted = []
-        try:
-            with ctx.write() as conn:
-                return work(conn, posted)
-        except IntegrityError as e:
-            if "idempotency" in str(e.orig).lower() and attempt < MAX_ATTEMPTS - 1:
-                continue
-            if not posted:
-                raise
-            raise ledger.explain_shortfall(ctx, posted, e) from None
-        except ls.MissingStock:
-            raise ledger.explain_shortfall(ctx, posted, None) from None
-        except DBAPIError as e:
-            if getattr(e.orig, "sqlstate", None) in {"40001", "40P01"} and (
-                attempt < MAX_ATTEMPTS - 1
-            ):
-                continue
-            raise
-    raise AssertionError("unreachable")
+    """Run ``work(conn, posted)`` in one write transaction (:func:`ledger.write`)."""
+    return ledger.write(ctx, work)
 
 
 def post(ctx: Context, conn: Connection, posted: list[MovementCommand],

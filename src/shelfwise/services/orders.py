@@ -34,7 +34,7 @@ from shelfwise.domain.orders import (
     parse_channel,
 )
 from shelfwise.domain.picking import TaskState
-from shelfwise.services import ledger
+from shelfwise.services import holds, ledger
 from shelfwise.services.context import Context
 from shelfwise.storage import ledger_store as ls
 from shelfwise.storage.outbound_tables import order_lines, orders, pick_tasks
@@ -55,7 +55,7 @@ def transact(ctx: Context, fn: Callable[[Connection], T]) -> T:
             with ctx.write() as conn:
                 return fn(conn)
         except DBAPIError as e:
-            if ledger._is_retryable(e) and attempt < ledger.MAX_ATTEMPTS - 1:
+            if ledger.is_retryable(e) and attempt < ledger.MAX_ATTEMPTS - 1:
                 continue
             raise
     raise AssertionError("unreachable")
@@ -435,7 +435,7 @@ class Allocator:
         else:
             sp = self.conn.begin_nested()
             try:
-                task["hold_id"] = ledger.place_hold_in(self.ctx, self.conn, body, None,
+                task["hold_id"] = holds.place_hold_in(self.ctx, self.conn, body, None,
                                                        None)["hold_id"]
             except InsufficientStock:
                 sp.rollback()
@@ -446,7 +446,7 @@ class Allocator:
 
     def _insert_tasks(self) -> None:
         if self._deferred:
-            placed = ledger.place_holds_in(self.ctx, self.conn, self._deferred)
+            placed = holds.place_holds_in(self.ctx, self.conn, self._deferred)
             pending = [t for t in self.tasks if t["hold_id"] is None]
             for t, h in zip(pending, placed, strict=True):
                 t["hold_id"] = h["hold_id"]
@@ -580,7 +580,7 @@ def cancel_order(ctx: Context, order_id: int, scope: Scope = None, user: str = "
         for t in conn.execute(sa.select(pick_tasks.c.id, pick_tasks.c.hold_id).where(
                 pick_tasks.c.order_id == order_id,
                 pick_tasks.c.state == TaskState.OPEN.value).order_by(pick_tasks.c.id)).all():
-            ledger.void_hold_in(ctx, conn, t.hold_id, None)
+            holds.void_hold_in(ctx, conn, t.hold_id, None)
             conn.execute(sa.update(pick_tasks).where(pick_tasks.c.id == t.id)
                          .values(state=TaskState.CANCELLED.value))
         conn.execute(sa.update(order_lines).where(order_lines.c.order_id == order_id)

@@ -1,7 +1,7 @@
 """Waves and picking: release allocated orders to the floor, list pick tasks along the
 walking path, confirm picks by scanning the bin and the product.
 
-A confirmed pick posts the task's hold (``ledger.post_hold_in``): the units move from
+A confirmed pick posts the task's hold (``holds.post_hold_in``): the units move from
 the bin to the wave's staging location in the same transaction that closes the task
 and updates the order line. A refused scan is recorded as a scan exception and
 nothing moves. A short pick posts what was found (the rest of the hold is released),
@@ -43,7 +43,7 @@ from shelfwise.domain.picking import (
     walk,
     wave_state_after,
 )
-from shelfwise.services import ledger, scans
+from shelfwise.services import holds, scans
 from shelfwise.services.context import Context
 from shelfwise.services.orders import Allocator, LineNeed, Scope, _in_scope, transact
 from shelfwise.storage import ledger_store as ls
@@ -384,7 +384,7 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
             raise Conflict("a pick task in the batch was confirmed by someone else",
                            code="invalid_task_state")
     posting = [c for c in todo if found[c.task_id]]
-    posted = ledger.post_holds_in(ctx, conn, [ledger.HoldPost(
+    posted = holds.post_holds_in(ctx, conn, [holds.HoldPost(
         tasks[c.task_id]["hold_id"], found[c.task_id], tasks[c.task_id]["staging_location_id"],
         user=user, device=device, scans=(c.location_scan, c.item_scan),
         movement_type=MovementType.PICK, idempotency_key=c.idempotency_key)
@@ -393,7 +393,7 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
     for c in todo:
         t, got = tasks[c.task_id], found[c.task_id]
         if not got:
-            ledger.void_hold_in(ctx, conn, t["hold_id"], None)
+            holds.void_hold_in(ctx, conn, t["hold_id"], None)
         movement_id = movement_of.get(t["id"])
         state = TaskState.PICKED if got == t["qty"] else TaskState.SHORT
         task_updates.append({"id": t["id"], "qty": got, "mv": movement_id, "by": user,

@@ -287,15 +287,13 @@ def confirm_putaway(
             "qty": qty, "reason": reason}
     key = f"put:{idempotency_key}" if idempotency_key else None
     refusal = receiving.Refusal("putaway", task_id, user, device)
-    cmds: list[MovementCommand] = []
-    return receiving.run_scan_command(ctx, refusal, lambda conn: _confirm_in(
-        ctx, conn, body, key, scope, user, device, refusal, cmds), cmds)
+    return receiving.run_scan_command(ctx, refusal, lambda conn, posted: _confirm_in(
+        ctx, conn, body, key, scope, user, device, refusal, posted))
 
 
 def _confirm_in(ctx: Context, conn: Connection, body: dict[str, Any], key: str | None,
                 scope: Scope, user: str, device: str, refusal: receiving.Refusal,
                 cmds: list[MovementCommand]) -> dict[str, Any]:
-    cmds.clear()
     tid = body["task_id"]
     task = _load_task(conn, tid, scope, lock=True)
     prior = receiving.replay(conn, key, body)

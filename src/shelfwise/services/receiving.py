@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from shelfwise.barcodes import Scan, ScanError, WrongItem, match_item_scan, parse_scan
 from shelfwise.barcodes.errors import ExpiryMismatch, WrongLot
@@ -66,31 +66,24 @@ class Refusal:
         )
 
 
-def run_scan_command(ctx: Context, refusal: Refusal, body: Callable[[Connection], T],
-                     cmds: list[MovementCommand] | None = None) -> T:
-    """Run ``body`` in one write transaction, retrying a concurrent idempotency twin or a
-    serialization failure; a refused scan is recorded after the rollback, then raised."""
-    for attempt in range(ledger.MAX_ATTEMPTS):
+def run_scan_command(ctx: Context, refusal: Refusal,
+                     body: Callable[[Connection, list[MovementCommand]], T]) -> T:
+    """Run ``body(conn, posted)`` in one write transaction (:func:`ledger.write`); a
+    refused scan is recorded after the rollback, then raised."""
+    refused: list[Exception] = []
+
+    def work(conn: Connection, posted: list[MovementCommand]) -> T:
         try:
-            with ctx.write() as conn:
-                return body(conn)
+            return body(conn, posted)
         except (ScanError, ShelfwiseError) as e:
-            if refusal.is_scan:
-                refusal.record(ctx, e)
+            refused.append(e)
             raise
-        except IntegrityError as e:
-            if ledger._is_key_clash(e) and attempt < ledger.MAX_ATTEMPTS - 1:
-                continue
-            if cmds:
-                raise ledger.explain_shortfall(ctx, cmds, e) from None
-            raise
-        except ls.MissingStock:
-            raise ledger.explain_shortfall(ctx, cmds or [], None) from None
-        except DBAPIError as e:
-            if ledger._is_retryable(e) and attempt < ledger.MAX_ATTEMPTS - 1:
-                continue
-            raise
-    raise AssertionError("unreachable")
+
+    try:
+        return ledger.write(ctx, work)
+    finally:
+        if refused and refusal.is_scan:
+            refusal.record(ctx, refused[-1])
 
 
 def replay(conn: Connection, key: str | None, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -286,7 +279,7 @@ def receive_scan(
             "qty": qty, "damaged": bool(damaged), "lot": lot, "expiry": expiry}
     key = f"rcv:{idempotency_key}" if idempotency_key else None
     refusal = Refusal("receipt", receipt_id, user, device)
-    return run_scan_command(ctx, refusal, lambda conn: _receive_in(
+    return run_scan_command(ctx, refusal, lambda conn, _posted: _receive_in(
         ctx, conn, body, key, scope, user, device, refusal))
 
 

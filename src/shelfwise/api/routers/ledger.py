@@ -10,7 +10,7 @@ from shelfwise.api.deps import get_actor, get_ctx, get_scope, page
 from shelfwise.api.schemas import HoldIn, HoldPostIn, MovementIn
 from shelfwise.domain.errors import InvalidInput, NotFound
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
-from shelfwise.services import ledger, stock
+from shelfwise.services import holds, ledger, stock
 from shelfwise.services.context import Context
 
 router = APIRouter(tags=["ledger"])
@@ -73,13 +73,13 @@ def place_hold(
     scope: Scope = Depends(get_scope),
 ):
     _check_owner(scope, body.owner_id)
-    res = ledger.place_hold(ctx, **body.model_dump(), idempotency_key=idempotency_key)
-    return {**ledger.get_hold(ctx, res["hold_id"], scope), "replayed": res["replayed"]}
+    res = holds.place_hold(ctx, **body.model_dump(), idempotency_key=idempotency_key)
+    return {**holds.get_hold(ctx, res["hold_id"], scope), "replayed": res["replayed"]}
 
 
 @router.get("/holds/{hold_id}")
 def get_hold(hold_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)):
-    return ledger.get_hold(ctx, hold_id, scope)
+    return holds.get_hold(ctx, hold_id, scope)
 
 
 @router.post("/holds/{hold_id}/post")
@@ -91,7 +91,7 @@ def post_hold(
     scope: Scope = Depends(get_scope),
     actor: str = Depends(get_actor),
 ):
-    res = ledger.post_hold(
+    res = holds.post_hold(
         ctx,
         hold_id,
         qty=body.qty,
@@ -105,7 +105,7 @@ def post_hold(
         idempotency_key=idempotency_key,
     )
     return {
-        **ledger.get_hold(ctx, hold_id, scope),
+        **holds.get_hold(ctx, hold_id, scope),
         "movement_id": res["movement_id"],
         "replayed": res["replayed"],
     }
@@ -113,13 +113,13 @@ def post_hold(
 
 @router.post("/holds/{hold_id}/void")
 def void_hold(hold_id: int, ctx: Context = Depends(get_ctx), scope: Scope = Depends(get_scope)):
-    ledger.void_hold(ctx, hold_id, scope)
-    return ledger.get_hold(ctx, hold_id, scope)
+    holds.void_hold(ctx, hold_id, scope)
+    return holds.get_hold(ctx, hold_id, scope)
 
 
 @router.post("/holds/expire")
 def expire_holds(ctx: Context = Depends(get_ctx)):
-    return {"expired": ledger.expire_holds(ctx)}
+    return {"expired": holds.expire_holds(ctx)}
 
 
 @router.get("/stock")
