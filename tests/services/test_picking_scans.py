@@ -9,7 +9,7 @@ import pytest
 
 from shelfwise.barcodes import ScanError
 from shelfwise.domain.ledger import MovementType
-from shelfwise.services import ledger, picking, scans, stock
+from shelfwise.services import counting, ledger, picking, scans, stock
 from shelfwise.services.orders import allocate_order, get_order
 from tests.factories import move
 from tests.outbound_world import build_floor, gas_scan, order
@@ -95,6 +95,12 @@ def test_short_pick_posts_what_was_found_counts_the_bin_and_reallocates(ctx, gas
     assert r["reallocated"] == [{"location_id": f.w.bins[1], "lot": "L2406A", "qty": 3}]
     (req,) = picking.list_count_requests(ctx)
     assert req["location_id"] == f.far_bin and req["reason"] == "short_pick"
+    # the short opened a count task at that bin, due today, for the counters' queue
+    count = counting.get_count_task(ctx, r["count_task_id"], None)
+    assert (count["location_id"], count["state"], count["kind"]) == (f.far_bin, "open", "count")
+    assert count["due_date"] == ctx.now().date()
+    assert counting.create_count_tasks(ctx, owner_id=f.w.owner,
+                                       location_ids=[f.far_bin])[0]["id"] == count["id"]
     assert scans.list_exceptions(ctx, None)[0]["code"] == "short_pick"
     line = get_order(ctx, o["id"], None)["lines"][0]
     assert (line["picked"], line["allocated"], line["backordered"]) == (2, 3, 0)
@@ -134,4 +140,25 @@ def test_a_pick_that_finds_nothing_anywhere_backorders_the_order_out_of_its_wave
     assert allocate_order(ctx, o["id"])["state"] == "allocated"
     (again,) = picking.create_waves(ctx, f.w.facility, order_ids=[o["id"]])
     assert get_order(ctx, o["id"], None)["wave_id"] == again["id"]
+    assert stock.verify(ctx)["ok"]
+
+
+def test_the_count_of_a_short_bin_answers_its_count_request(ctx, gas_task):
+    f, _, task = gas_task
+    r = picking.confirm_pick(ctx, task["id"], task["location_barcode"],
+                             gas_scan(f, "L2403B", date(2027, 3, 31)), qty=2)
+    count = counting.get_count_task(ctx, r["count_task_id"], None)
+    # the bin really holds 8 - 2 picked - (3 never there): the counter finds 3
+    done = counting.submit_count(ctx, count["id"], location_scan=count["location_barcode"],
+                                 lines=[counting.CountedLine(
+                                     gas_scan(f, "L2403B", date(2027, 3, 31)), 3)])
+    if done["state"] == "recount_requested":
+        recount = counting.get_count_task(ctx, done["recount_task_id"], None)
+        done = counting.submit_count(
+            ctx, recount["id"], location_scan=recount["location_barcode"],
+            lines=[counting.CountedLine(gas_scan(f, "L2403B", date(2027, 3, 31)), 3)])
+    assert picking.list_count_requests(ctx)  # still open: the variance awaits approval
+    counting.approve_count(ctx, done["task_id"], user="supervisor1")
+    assert picking.list_count_requests(ctx) == []
+    assert [q["state"] for q in picking.list_count_requests(ctx, state="done")] == ["done"]
     assert stock.verify(ctx)["ok"]

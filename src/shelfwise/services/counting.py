@@ -25,7 +25,7 @@ from shelfwise.domain.counting import CountState, Tolerance
 from shelfwise.domain.errors import InsufficientStock, InvalidInput, NotFound, Shortfall
 from shelfwise.domain.ledger import LineCommand, MovementCommand, MovementType
 from shelfwise.domain.locations import PHYSICAL_KINDS, SELLABLE_KINDS, LocationKind
-from shelfwise.services import catalog
+from shelfwise.services import catalog, count_scheduling
 from shelfwise.services import floor_commands as fc
 from shelfwise.services import holds as hold_cmds
 from shelfwise.services.context import Context
@@ -183,28 +183,9 @@ def create_count_tasks(
             if loc.kind not in PHYSICAL_KINDS:
                 raise InvalidInput(f"location {loc_id} is virtual; count physical locations",
                                    code="wrong_location_kind")
-            existing = conn.execute(
-                sa.select(count_tasks.c.id).where(
-                    count_tasks.c.owner_id == owner_id, count_tasks.c.location_id == loc_id,
-                    count_tasks.c.state == CountState.OPEN.value)
-            ).scalar()
-            if existing is not None:
-                ids.append(existing)
-                continue
-            ids.append(_insert_task(conn, owner_id, loc.facility_id, loc_id, "count", None,
-                                    tolerance, due_date, now))
+            ids.append(count_scheduling.open_task(conn, owner_id, loc.facility_id, loc_id,
+                                                 tolerance, due_date, now))
     return [get_count_task(ctx, i, scope) for i in ids]
-
-
-def _insert_task(conn: Connection, owner_id: int, facility_id: int, location_id: int,
-                 kind: str, parent_id: int | None, tol: Tolerance, due: date | None,
-                 now: datetime) -> int:
-    return conn.execute(sa.insert(count_tasks).returning(count_tasks.c.id), {
-        "owner_id": owner_id, "facility_id": facility_id, "location_id": location_id,
-        "kind": kind, "parent_id": parent_id, "state": CountState.OPEN.value,
-        "due_date": due, "tolerance_units": tol.units, "tolerance_bp": tol.basis_points,
-        "created_at": now,
-    }).scalar_one()
 
 
 _BLIND_COLUMNS = (
@@ -320,8 +301,10 @@ def submit_count(
                 "within_tolerance": tol.allows(r.expected, r.counted), "created_at": now,
             } for r in result])
         out: dict[str, Any] = {"task_id": task_id, "state": state.value}
+        if state == CountState.CLOSED:
+            count_scheduling.answer_requests(conn, owner_id, task["location_id"])
         if state == CountState.RECOUNT_REQUESTED:
-            out["recount_task_id"] = _insert_task(
+            out["recount_task_id"] = count_scheduling.insert_task(
                 conn, owner_id, task["facility_id"], task["location_id"], "recount", task_id,
                 tol, task["due_date"], now)
         ls.insert_events(conn, [{"topic": "count.submitted", "owner_id": owner_id,
@@ -396,6 +379,7 @@ def approve_count(ctx: Context, task_id: int, *, user: str = "",
             conn.execute(sa.update(count_tasks).where(count_tasks.c.id == task_id)
                          .values(movement_id=movement_id))
         moved_tasks = reallocate_lost_holds(ctx, conn, voided, now)
+        count_scheduling.answer_requests(conn, owner_id, loc_id)
         out = {"task_id": task_id, "state": CountState.APPROVED.value,
                "movement_id": movement_id, "voided_holds": voided,
                "reallocated_tasks": moved_tasks}

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shelfwise.barcodes import ScanError, match_item_scan, parse_scan
+from shelfwise.domain.counting import Tolerance
 from shelfwise.domain.errors import Conflict, InvalidInput, NotFound
 from shelfwise.domain.ledger import MovementType
 from shelfwise.domain.locations import LocationKind
@@ -43,7 +44,7 @@ from shelfwise.domain.picking import (
     walk,
     wave_state_after,
 )
-from shelfwise.services import holds, scans
+from shelfwise.services import count_scheduling, holds, scans
 from shelfwise.services.context import Context
 from shelfwise.services.orders import Allocator, LineNeed, Scope, _in_scope, transact
 from shelfwise.storage import ledger_store as ls
@@ -420,13 +421,18 @@ def _post_picks(ctx: Context, conn: Connection, todo: Sequence[PickConfirm],
 def _handle_shorts(ctx: Context, conn: Connection,
                    shorts: list[tuple[dict[str, Any], int, LineNeed]],
                    out: dict[int, dict[str, Any]], now: datetime) -> list[dict[str, int]]:
-    """Count the bin that came up short, and try other bins for the missing units."""
+    """Count the bin that came up short (a count task due today, one per bin and owner,
+    answering the recorded count request), and try other bins for the missing units."""
     conn.execute(sa.insert(count_requests), [
         {"owner_id": t["owner_id"], "facility_id": t["facility_id"],
          "location_id": t["location_id"], "item_id": t["item_id"], "lot": t["lot"],
          "reason": "short_pick", "source": f"pick_task:{t['id']}", "state": "open",
          "created_at": now}
         for t, _, _ in shorts])
+    for t, _, _ in shorts:
+        out[t["id"]]["count_task_id"] = count_scheduling.open_task(
+            conn, t["owner_id"], t["facility_id"], t["location_id"], Tolerance(), now.date(),
+            now)
     allocator = Allocator(ctx, conn)
     allocator.run([n for _, _, n in shorts])
     by_line: dict[int, list[int]] = defaultdict(list)
