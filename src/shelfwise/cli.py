@@ -83,6 +83,7 @@ def demo(
     console.print_json(json.dumps(summary, default=str))
     if summary.get("seeded"):
         _print_demo_credentials(ctx)
+    _print_walkthrough(ctx)
     ctx.engine.dispose()
     if serve_after:
         serve(database_url=s.database_url, host=host, port=port)
@@ -103,6 +104,17 @@ def _print_demo_credentials(ctx) -> None:  # type: ignore[no-untyped-def]
     console.print(f"admin API token: [bold]{token['token']}[/bold]")
     console.print(f'  export SHELFWISE_TOKEN={token["token"]}  '
                   '# curl -H "Authorization: Bearer $SHELFWISE_TOKEN" ...')
+
+
+def _print_walkthrough(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The README's tour with today's ids (they depend on the day the demo was seeded)."""
+    from shelfwise.demo import walkthrough
+
+    lines = walkthrough.commands(walkthrough.find(ctx))
+    if lines:
+        console.print("try (with SHELFWISE_DATABASE_URL set to this database):")
+        for line in lines:
+            console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 @ledger_app.command("verify")
