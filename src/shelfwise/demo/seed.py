@@ -55,21 +55,10 @@ class DemoRun:
     facility_ids: dict[str, int] = field(default_factory=dict)
 
 
-def seed_demo(
-    ctx: Context,
-    *,
-    seed: int = 7,
-    console: Console | None = None,
-    days: int = DAYS,
-    items_per_owner: int = ITEMS_PER_OWNER,
-    plan: fx.FaultPlan = fx.DEFAULT_PLAN,
-    floor_days: int = FLOOR_DAYS,
-    desk_days: int = DESK_DAYS,
-) -> dict[str, Any]:
-    """Create the demo unless the database already has owners. Returns a summary."""
-    return run_demo(ctx, seed=seed, console=console, days=days,
-                    items_per_owner=items_per_owner, plan=plan, floor_days=floor_days,
-                    desk_days=desk_days).summary
+def seed_demo(ctx: Context, **options: Any) -> dict[str, Any]:
+    """Create the demo unless the database already has owners; returns the summary
+    ``shelfwise demo`` prints. ``options`` are those of :func:`run_demo`."""
+    return run_demo(ctx, **options).summary
 
 
 def run_demo(
