@@ -226,11 +226,15 @@ def bench_floor(
 def bench_diagnose(
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds.")] = "1,2,3",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="Score the full demo (first seed) instead of the simulator.")] = False,
 ) -> None:
     """Inject known execution and planning faults; print the diagnosis' precision/recall."""
-    from shelfwise.bench.diagnose import run_diagnose_bench
+    from shelfwise.bench.diagnose import run_demo_score, run_diagnose_bench
 
-    print(json.dumps(run_diagnose_bench(tuple(int(s) for s in seeds.split(","))), default=str))
+    chosen = tuple(int(s) for s in seeds.split(","))
+    out = run_demo_score(chosen[0]) if demo else run_diagnose_bench(chosen)
+    print(json.dumps(out, default=str))
 
 
 @planning_app.command("check")

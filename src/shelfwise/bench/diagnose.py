@@ -412,6 +412,33 @@ def run_seed(seed: int, database_url: str | None = None, sc: Scenario = Scenario
             engine.dispose()
 
 
+def run_demo_score(seed: int = 7, now: datetime | None = None) -> dict[str, Any]:
+    """The demo itself (full size, on a temporary SQLite file, ending ``now``): seed it
+    with its injected faults, diagnose it, and score the calls against those faults
+    (:func:`shelfwise.demo.faults.score`) - the figure the README gives for the demo."""
+    from shelfwise.demo import faults as fx
+    from shelfwise.demo.seed import run_demo
+
+    end = now or datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
+        engine = make_engine(url, synchronous="OFF")
+        try:
+            upgrade(engine)
+            ctx = Context(engine, Settings(database_url=url, auth=False), lambda: end)
+            t0 = time.perf_counter()
+            run = run_demo(ctx, seed=seed)
+            t1 = time.perf_counter()
+            result = diag.diagnose(ctx, None)
+            t2 = time.perf_counter()
+        finally:
+            engine.dispose()
+    calls = {(r["item_id"], r["facility_id"]): r["call"] for r in result["items"]}
+    out = fx.score(run.faults, run.facility_ids, run.touched, run.seen, run.hit, calls)
+    return {"seed": seed, "ends": end.date().isoformat(), **out,
+            "seconds_to_seed": round(t1 - t0, 1), "seconds_to_diagnose": round(t2 - t1, 2)}
+
+
 def _reset(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
